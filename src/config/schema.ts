@@ -1,0 +1,120 @@
+/**
+ * The hub's configuration: one YAML or JSON file, validated whole at start (strict: an
+ * unknown key is an error, since a misspelt limit silently ignored is a clinical hazard).
+ * Every field has a default, so an empty file gives the demo bed.
+ */
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an id of letters, digits, "_", "." or "-" (at most 64, starting with a letter or digit)');
+
+const reconnect = z
+  .strictObject({
+    baseMs: z.number().int().min(10).max(60_000).default(500),
+    capMs: z.number().int().min(100).max(600_000).default(30_000),
+  })
+  .default({ baseMs: 500, capMs: 30_000 });
+
+const openviewSerial = z.strictObject({
+  type: z.literal('openview-serial'),
+  id,
+  /** Serial device node, e.g. /dev/ttyACM0 or /dev/serial/by-id/... */
+  path: z.string().min(1),
+  baudRate: z.number().int().positive().default(115200),
+  /** Packets per second sent by the board (HealthyPi 5 firmware setting). */
+  sampleRate: z.number().positive().max(4000).default(125),
+  blockSamples: z.number().int().min(1).max(4096).default(25),
+  /** ADC units per mV of ECG. */
+  ecgGain: z.number().positive().default(1000),
+  /** ADC units per ohm of BioZ. */
+  respGain: z.number().positive().default(1000),
+  /** Degrees C per temperature count. */
+  tempScale: z.number().positive().default(0.01),
+  /** |ECG| at or above this raw value for 200 ms is reported as lead-off (null: off). */
+  leadOffRail: z.number().int().positive().nullable().default(null),
+  reconnect,
+  noDataTimeoutMs: z.number().int().min(0).max(600_000).default(5000),
+});
+
+const synthetic = z.strictObject({
+  type: z.literal('synthetic'),
+  id,
+  /** Built-in scenario name (see `vigil sim scenarios`). */
+  scenario: z.string().min(1).default('demo'),
+  seed: z.number().int().default(1),
+  sampleRate: z.number().int().min(100).max(1000).default(250),
+  /** 1 = real time. */
+  speed: z.number().positive().max(1000).default(1),
+});
+
+const wfdbReplay = z.strictObject({
+  type: z.literal('wfdb-replay'),
+  id,
+  /** Record path without extension, e.g. ../shared/data/mitdb/100 */
+  record: z.string().min(1),
+  speed: z.number().positive().max(100_000).default(1),
+  loop: z.boolean().default(true),
+  blockMs: z.number().int().min(10).max(10_000).default(100),
+});
+
+export const deviceSchema = z.discriminatedUnion('type', [openviewSerial, synthetic, wfdbReplay]);
+
+export const configSchema = z.strictObject({
+  hub: z
+    .strictObject({
+      id: id.default('vigil-hub'),
+      bed: z.string().min(1).max(64).default('demo-bed'),
+      dataDir: z.string().min(1).default('./data'),
+    })
+    .default({ id: 'vigil-hub', bed: 'demo-bed', dataDir: './data' }),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      /** 0 picks a free port (printed on start). */
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  log: z
+    .strictObject({
+      level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    })
+    .default({ level: 'info', format: 'auto' }),
+  store: z
+    .strictObject({
+      /** fsync every batch: safest on power loss, slower and harder on SD cards. */
+      sync: z.boolean().default(false),
+      flushIntervalMs: z.number().int().min(10).max(10_000).default(250),
+      retention: z
+        .strictObject({
+          /** node-cron expression. */
+          schedule: z.string().min(9).default('*/10 * * * *'),
+          waveformMaxAgeHours: z.number().positive().default(72),
+          measurementsMaxAgeDays: z.number().positive().default(30),
+          eventsMaxAgeDays: z.number().positive().default(90),
+          /** Total quota; raw waveform is deleted oldest-first above it. */
+          maxBytes: z.number().int().min(1_000_000).default(2_000_000_000),
+        })
+        .default({ schedule: '*/10 * * * *', waveformMaxAgeHours: 72, measurementsMaxAgeDays: 30, eventsMaxAgeDays: 90, maxBytes: 2_000_000_000 }),
+    })
+    .default({
+      sync: false,
+      flushIntervalMs: 250,
+      retention: { schedule: '*/10 * * * *', waveformMaxAgeHours: 72, measurementsMaxAgeDays: 30, eventsMaxAgeDays: 90, maxBytes: 2_000_000_000 },
+    }),
+  devices: z
+    .array(deviceSchema)
+    .max(16)
+    .default([{ type: 'synthetic', id: 'sim-ecg', scenario: 'demo', seed: 1, sampleRate: 250, speed: 1 }])
+    .superRefine((devs, ctx) => {
+      const seen = new Set<string>();
+      devs.forEach((d, i) => {
+        if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate device id "${d.id}"`, input: d.id });
+        seen.add(d.id);
+      });
+    }),
+});
+
+export type VigilConfig = z.output<typeof configSchema>;
+export type DeviceConfig = z.output<typeof deviceSchema>;
