@@ -32,7 +32,11 @@ export interface SampleBlock {
    * Consecutive blocks are contiguous unless `gap` says otherwise.
    */
   readonly firstSample: number;
-  /** Samples known to be lost right before this block (0 when contiguous). */
+  /**
+   * Samples lost right before this block: 0 when contiguous, N > 0 when the driver knows how
+   * many, -1 when some were lost but the count is unknown (e.g. after a serial reconnect:
+   * OpenView packets carry no sequence number).
+   */
   readonly gap: number;
   readonly channels: readonly ChannelInfo[];
   readonly data: readonly Int32Array[];

@@ -4,7 +4,10 @@
  * ENOENT until `replug(path)`. The mock sits at the lowest level (the binding), so the real
  * SerialPortStream and driver code run above it.
  */
-import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
+import type { MockPortBinding } from '@serialport/binding-mock';
+import { SerialPortMock } from 'serialport';
+
+const MockBinding = SerialPortMock.binding;
 import type { BindingInterface, OpenOptions } from '@serialport/bindings-interface';
 
 export interface Unpluggable {
@@ -38,7 +41,7 @@ export function createUnpluggableBinding(): Unpluggable {
           }
           pending.add(reject);
           read(buffer, offset, length).then(
-            (r) => {
+            (r: { bytesRead: number; buffer: Buffer }) => {
               pending.delete(reject);
               resolve(r);
             },

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { MockBinding } from '@serialport/binding-mock';
+import { SerialPortMock } from 'serialport';
+
+const MockBinding = SerialPortMock.binding;
 import { SystemClock } from '../../../src/core/clock.ts';
 import type { DriverEvent, SampleBlock, StatusEvent } from '../../../drivers/contract.ts';
 import { OPENVIEW_DATA_FRAME_LEN, encodeDataFrame, newOpenViewSample } from '../../../drivers/openview/packet.ts';

@@ -1,0 +1,105 @@
+/**
+ * Which driver serves which configured device type: a table, not a chain of ifs, so a new
+ * device type is one entry here and one schema variant in src/config/schema.ts.
+ */
+import path from 'node:path';
+import type { BindingInterface } from '@serialport/bindings-interface';
+import type { DeviceConfig } from '../src/config/schema.ts';
+import type { Clock } from '../src/core/clock.ts';
+import type { Logger } from '../src/core/log.ts';
+import type { Driver } from './contract.ts';
+import { WfdbReplayDriver } from './replay/replay-driver.ts';
+import { OpenViewSerialDriver } from './serial/openview-serial-driver.ts';
+import { SyntheticDriver } from './synthetic/synthetic-driver.ts';
+
+export interface DriverFactoryDeps {
+  clock: Clock;
+  logger: Logger;
+  serialBinding: () => Promise<BindingInterface>;
+  baseDir: string;
+}
+
+type Factories = { [T in DeviceConfig['type']]: (c: Extract<DeviceConfig, { type: T }>, d: DriverFactoryDeps) => Driver };
+
+const FACTORIES: Factories = {
+  'openview-serial': (c, d) => new LazyBindingDriver(c.id, c.type, d.serialBinding, (binding) => new OpenViewSerialDriver({ ...c, deviceId: c.id }, { binding, clock: d.clock, logger: d.logger })),
+  synthetic: (c, d) =>
+    new SyntheticDriver(
+      { deviceId: c.id, scenario: c.scenario, seed: c.seed, sampleRate: c.sampleRate, speed: c.speed, loop: true },
+      { clock: d.clock, logger: d.logger },
+    ),
+  'wfdb-replay': (c, d) =>
+    new WfdbReplayDriver(
+      { deviceId: c.id, record: path.resolve(d.baseDir, c.record), speed: c.speed, loop: c.loop, blockMs: c.blockMs },
+      { clock: d.clock, logger: d.logger },
+    ),
+};
+
+export function createDriver(config: DeviceConfig, deps: DriverFactoryDeps): Driver {
+  const make = FACTORIES[config.type] as (c: DeviceConfig, d: DriverFactoryDeps) => Driver;
+  return make(config, deps);
+}
+
+/**
+ * Loads the native serial binding only when a serial device is configured, so a hub with
+ * only simulated or replayed beds never touches the native addon.
+ */
+class LazyBindingDriver implements Driver {
+  private inner: Driver | null = null;
+  private readonly waiting: Promise<Driver>;
+  private resolveInner!: (d: Driver) => void;
+
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    private readonly binding: () => Promise<BindingInterface>,
+    private readonly make: (b: BindingInterface) => Driver,
+  ) {
+    this.waiting = new Promise((r) => (this.resolveInner = r));
+  }
+
+  async open(): Promise<void> {
+    if (!this.inner) {
+      this.inner = this.make(await this.binding());
+      this.resolveInner(this.inner);
+    }
+    await this.inner.open();
+  }
+
+  async close(): Promise<void> {
+    if (this.inner) await this.inner.close();
+    else {
+      // Never opened: end the (empty) stream so consumers finish.
+      this.inner = new ClosedDriver(this.id, this.kind);
+      this.resolveInner(this.inner);
+    }
+  }
+
+  events(): AsyncIterable<import('./contract.ts').DriverEvent> {
+    const waiting = this.waiting;
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield* (await waiting).events();
+      },
+    };
+  }
+
+  stats(): import('./contract.ts').DriverStats {
+    return this.inner ? this.inner.stats() : { blocks: 0, samples: 0, measurements: 0, droppedBytes: 0, droppedFrames: 0, overflow: 0, reconnects: 0 };
+  }
+}
+
+class ClosedDriver implements Driver {
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+  ) {}
+  async open(): Promise<void> {}
+  async close(): Promise<void> {}
+  events(): AsyncIterable<import('./contract.ts').DriverEvent> {
+    return { async *[Symbol.asyncIterator]() {} };
+  }
+  stats(): import('./contract.ts').DriverStats {
+    return { blocks: 0, samples: 0, measurements: 0, droppedBytes: 0, droppedFrames: 0, overflow: 0, reconnects: 0 };
+  }
+}

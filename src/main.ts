@@ -1,0 +1,146 @@
+/**
+ * The composition root: the one place that reads configuration and wires the graph
+ * (drivers -> store, status server, retention job). Everything else receives its
+ * dependencies through its constructor.
+ */
+import path from 'node:path';
+import type { BindingInterface } from '@serialport/bindings-interface';
+import { createDriver } from '../drivers/index.ts';
+import type { DeviceState, Driver, DriverEvent } from '../drivers/contract.ts';
+import { StatusServer } from './api/status-server.ts';
+import type { VigilConfig } from './config/schema.ts';
+import type { Clock } from './core/clock.ts';
+import { errorMessage } from './core/errors.ts';
+import type { Logger } from './core/log.ts';
+import { RetentionJob } from './store/retention.ts';
+import { Store } from './store/store.ts';
+
+export interface HubDeps {
+  clock: Clock;
+  logger: Logger;
+  /** Serial binding: bindings-cpp on a hub, binding-mock in tests. */
+  serialBinding: () => Promise<BindingInterface>;
+  /** Base directory that relative paths in the config are resolved against. */
+  baseDir: string;
+}
+
+interface DeviceEntry {
+  driver: Driver;
+  state: DeviceState;
+  since: number;
+  detail?: string;
+  pump: Promise<void>;
+}
+
+export interface RunningHub {
+  readonly url: string;
+  readonly store: Store;
+  stop(): Promise<void>;
+  status(): Promise<Record<string, unknown>>;
+}
+
+export async function startHub(config: VigilConfig, deps: HubDeps): Promise<RunningHub> {
+  const log = deps.logger;
+  const dataDir = path.resolve(deps.baseDir, config.hub.dataDir);
+  // The store opens first: a locked or corrupt database stops the start before any device is touched.
+  const store = await Store.open({
+    dir: dataDir,
+    clock: deps.clock,
+    logger: log.child({ part: 'store' }),
+    sync: config.store.sync,
+    flushIntervalMs: config.store.flushIntervalMs,
+  });
+  const r = config.store.retention;
+  const retention = new RetentionJob({
+    target: store,
+    schedule: r.schedule,
+    policy: {
+      maxAgeMs: {
+        wave: r.waveformMaxAgeHours * 3_600_000,
+        meas: r.measurementsMaxAgeDays * 86_400_000,
+        events: r.eventsMaxAgeDays * 86_400_000,
+      },
+      maxBytes: r.maxBytes,
+    },
+    logger: log.child({ part: 'retention' }),
+  });
+
+  const devices = new Map<string, DeviceEntry>();
+  const startedAt = deps.clock.wallMs();
+
+  const status = async (): Promise<Record<string, unknown>> => ({
+    hub: { id: config.hub.id, bed: config.hub.bed, startedAt: new Date(startedAt).toISOString(), uptimeS: Math.round((deps.clock.wallMs() - startedAt) / 1000) },
+    devices: [...devices.values()].map((d) => ({
+      id: d.driver.id,
+      kind: d.driver.kind,
+      state: d.state,
+      since: new Date(d.since).toISOString(),
+      detail: d.detail,
+      stats: d.driver.stats(),
+    })),
+    store: await store.stats(),
+  });
+
+  const server = new StatusServer({ status }, log.child({ part: 'http' }));
+  let url: string;
+  try {
+    url = await server.listen(config.http.host, config.http.port);
+  } catch (e: unknown) {
+    await store.close();
+    throw e;
+  }
+
+  for (const dc of config.devices) {
+    const driver = createDriver(dc, {
+      clock: deps.clock,
+      logger: log.child({ part: 'driver' }),
+      serialBinding: deps.serialBinding,
+      baseDir: deps.baseDir,
+    });
+    const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve() };
+    entry.pump = pump(driver, entry, store, log);
+    devices.set(dc.id, entry);
+    await driver.open();
+  }
+  await retention.start();
+  log.info('hub started', { hub: config.hub.id, bed: config.hub.bed, url, dataDir, devices: config.devices.map((d) => `${d.id}(${d.type})`) });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('hub stopping');
+      await retention.stop();
+      await Promise.all([...devices.values()].map((d) => d.driver.close()));
+      await Promise.all([...devices.values()].map((d) => d.pump));
+      await server.close();
+      await store.close();
+      log.info('hub stopped: store flushed and closed');
+    })();
+    return stopping;
+  };
+  return { url, store, stop, status };
+}
+
+/** Moves one driver's events into the store; never lets a bad event stop the flow. */
+async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logger): Promise<void> {
+  for await (const ev of driver.events() as AsyncIterable<DriverEvent>) {
+    try {
+      switch (ev.kind) {
+        case 'samples':
+          store.appendBlock(ev);
+          break;
+        case 'measurement':
+          store.appendMeasurement(ev);
+          break;
+        case 'status':
+          entry.state = ev.state;
+          entry.since = ev.wallTimeMs;
+          entry.detail = ev.detail;
+          store.appendEvent(ev);
+          break;
+      }
+    } catch (e: unknown) {
+      log.error('could not store a device event', { device: driver.id, kind: ev.kind, err: errorMessage(e) });
+    }
+  }
+}
