@@ -56,7 +56,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   return EXIT_USAGE;
 }
 
-// Run when executed directly (tsx src/cli.ts, or bin/vigil.js).
+// Run when executed directly (tsx src/cli.ts, or src/vigil.js, the package's bin).
 const invoked = process.argv[1] ?? '';
 if (invoked.endsWith('cli.ts') || invoked.endsWith('vigil.js') || invoked.endsWith('/vigil')) {
   main(process.argv.slice(2)).then(

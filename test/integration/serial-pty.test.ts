@@ -85,7 +85,7 @@ if (!haveSocat) {
 
       const sim = spawn(
         process.execPath,
-        [path.join(repoRoot, 'bin', 'vigil.js'), 'sim', 'serial', '--link', path.join(dir, 'sim'), '--scenario', 'mixed', '--sample-rate', String(FS), '--speed', String(SPEED), '--duration', String(DURATION_S), '--stamp-counter', '--json'],
+        [path.join(repoRoot, 'src', 'vigil.js'), 'sim', 'serial', '--link', path.join(dir, 'sim'), '--scenario', 'mixed', '--sample-rate', String(FS), '--speed', String(SPEED), '--duration', String(DURATION_S), '--stamp-counter', '--json'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let simOut = '';
