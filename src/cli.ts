@@ -5,6 +5,7 @@ import { EXIT_OK, EXIT_USAGE, processIo, type Io } from './cli/common.ts';
 import { configCheck, configCheckSpec } from './cli/config-check.ts';
 import { run, runSpec } from './cli/run.ts';
 import { simScenarios, simScenariosSpec, simSerial, simSerialSpec } from './cli/sim.ts';
+import { storeRepair, storeRepairSpec, storeStats, storeStatsSpec } from './cli/store.ts';
 
 interface Command {
   path: string[];
@@ -17,6 +18,8 @@ const COMMANDS: Command[] = [
   { path: ['config', 'check'], summary: configCheckSpec.summary, main: configCheck },
   { path: ['sim', 'serial'], summary: simSerialSpec.summary, main: simSerial },
   { path: ['sim', 'scenarios'], summary: simScenariosSpec.summary, main: simScenarios },
+  { path: ['store', 'stats'], summary: storeStatsSpec.summary, main: storeStats },
+  { path: ['store', 'repair'], summary: storeRepairSpec.summary, main: storeRepair },
 ];
 
 function topHelp(): string {

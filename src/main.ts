@@ -114,7 +114,9 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       await Promise.all([...devices.values()].map((d) => d.pump));
       await server.close();
       await store.close();
-      log.info('hub stopped: store flushed and closed');
+      // What every driver delivered, all of it now acknowledged by the store.
+      const delivered = [...devices.values()].map((d) => ({ id: d.driver.id, samples: d.driver.stats().samples, measurements: d.driver.stats().measurements }));
+      log.info('hub stopped: store flushed and closed', { delivered });
     })();
     return stopping;
   };
