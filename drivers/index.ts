@@ -7,7 +7,8 @@ import type { BindingInterface } from '@serialport/bindings-interface';
 import type { DeviceConfig } from '../src/config/schema.ts';
 import type { Clock } from '../src/core/clock.ts';
 import type { Logger } from '../src/core/log.ts';
-import type { Driver } from './contract.ts';
+import type { Driver, DriverEvent, DriverStats } from './contract.ts';
+import { emptyStats } from './contract.ts';
 import { WfdbReplayDriver } from './replay/replay-driver.ts';
 import { OpenViewSerialDriver } from './serial/openview-serial-driver.ts';
 import { SyntheticDriver } from './synthetic/synthetic-driver.ts';
@@ -75,7 +76,7 @@ class LazyBindingDriver implements Driver {
     }
   }
 
-  events(): AsyncIterable<import('./contract.ts').DriverEvent> {
+  events(): AsyncIterable<DriverEvent> {
     const waiting = this.waiting;
     return {
       async *[Symbol.asyncIterator]() {
@@ -84,8 +85,8 @@ class LazyBindingDriver implements Driver {
     };
   }
 
-  stats(): import('./contract.ts').DriverStats {
-    return this.inner ? this.inner.stats() : { blocks: 0, samples: 0, measurements: 0, droppedBytes: 0, droppedFrames: 0, overflow: 0, reconnects: 0 };
+  stats(): DriverStats {
+    return this.inner ? this.inner.stats() : emptyStats();
   }
 }
 
@@ -96,10 +97,10 @@ class ClosedDriver implements Driver {
   ) {}
   async open(): Promise<void> {}
   async close(): Promise<void> {}
-  events(): AsyncIterable<import('./contract.ts').DriverEvent> {
+  events(): AsyncIterable<DriverEvent> {
     return { async *[Symbol.asyncIterator]() {} };
   }
-  stats(): import('./contract.ts').DriverStats {
-    return { blocks: 0, samples: 0, measurements: 0, droppedBytes: 0, droppedFrames: 0, overflow: 0, reconnects: 0 };
+  stats(): DriverStats {
+    return emptyStats();
   }
 }

@@ -90,21 +90,6 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
     throw e;
   }
 
-  for (const dc of config.devices) {
-    const driver = createDriver(dc, {
-      clock: deps.clock,
-      logger: log.child({ part: 'driver' }),
-      serialBinding: deps.serialBinding,
-      baseDir: deps.baseDir,
-    });
-    const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve() };
-    entry.pump = pump(driver, entry, store, log);
-    devices.set(dc.id, entry);
-    await driver.open();
-  }
-  await retention.start();
-  log.info('hub started', { hub: config.hub.id, bed: config.hub.bed, url, dataDir, devices: config.devices.map((d) => `${d.id}(${d.type})`) });
-
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -120,6 +105,27 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
     })();
     return stopping;
   };
+  try {
+    for (const dc of config.devices) {
+      const driver = createDriver(dc, {
+        clock: deps.clock,
+        logger: log.child({ part: 'driver' }),
+        serialBinding: deps.serialBinding,
+        baseDir: deps.baseDir,
+      });
+      const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve() };
+      entry.pump = pump(driver, entry, store, log);
+      devices.set(dc.id, entry);
+      await driver.open();
+    }
+    await retention.start();
+    log.info('hub started', { hub: config.hub.id, bed: config.hub.bed, url, dataDir, devices: config.devices.map((d) => `${d.id}(${d.type})`) });
+  } catch (e: unknown) {
+    // A device that cannot even start (a missing record file): undo the start cleanly.
+    log.error('hub start failed', { err: errorMessage(e) });
+    await stop();
+    throw e;
+  }
   return { url, store, stop, status };
 }
 

@@ -135,7 +135,9 @@ export class WfdbReplayDriver implements Driver {
       const src = typeof this.opts.record === 'string' ? await loadRecordSource(this.opts.record) : this.opts.record;
       this.prepare(src);
     } catch (e: unknown) {
-      this.started = false;
+      // The record cannot be played: end the (empty) stream so consumers finish.
+      this.ended = true;
+      this.channel.close();
       const code = e instanceof VigilError ? e.code : undefined;
       throw new VigilError('VIGIL_DRIVER_OPEN_FAILED', `WFDB replay ${this.id}: ${errorMessage(e)}`, { cause: e, details: { cause: code } });
     }

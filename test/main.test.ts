@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { BindingInterface } from '@serialport/bindings-interface';
+import { validateConfig } from '../src/config/load.ts';
+import { SystemClock } from '../src/core/clock.ts';
+import { silentLogger } from '../src/core/log.ts';
+import { startHub } from '../src/main.ts';
+import { Store } from '../src/store/store.ts';
+import { notRun, repoRoot, sharedData } from './helpers/data.ts';
+
+const mitdb = sharedData('mitdb');
+
+describe('startHub (composition root)', function () {
+  this.timeout(30_000);
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-main-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a synthetic bed and, when present, a replayed record side by side, storing everything each delivered', async () => {
+    const devices: unknown[] = [{ type: 'synthetic', id: 'sim', scenario: 'sinus', speed: 50 }];
+    if (mitdb) devices.push({ type: 'wfdb-replay', id: 'rec101', record: path.join(mitdb, '101'), speed: 500, loop: false });
+    else notRun('replay device in startHub', '../shared/data/mitdb not found');
+    const config = validateConfig({ hub: { dataDir: path.join(dir, 'data') }, http: { port: 0 }, devices });
+    let bindingAsked = false;
+    const hub = await startHub(config, {
+      clock: new SystemClock(),
+      logger: silentLogger,
+      baseDir: repoRoot,
+      serialBinding: async () => {
+        bindingAsked = true;
+        return {} as BindingInterface;
+      },
+    });
+    assert.match(hub.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    await new Promise((r) => setTimeout(r, 2000));
+    const status = (await hub.status()) as { devices: Array<{ id: string; kind: string; stats: { samples: number } }> };
+    await hub.stop();
+    assert.equal(bindingAsked, false, 'no serial device configured: the native serial binding is never loaded');
+    assert.deepEqual(status.devices.map((d) => d.kind), mitdb ? ['synthetic', 'wfdb-replay'] : ['synthetic']);
+
+    const store = await Store.open({ dir: path.join(dir, 'data') });
+    try {
+      const sim = await store.readWave('sim', 'ECG', 0, Number.MAX_SAFE_INTEGER);
+      assert.ok(sim.reduce((n, s) => n + s.samples.length, 0) >= (status.devices[0]?.stats.samples ?? Infinity));
+      if (mitdb) {
+        const rec = await store.readWave('rec101', 'MLII', 0, Number.MAX_SAFE_INTEGER);
+        assert.ok(rec.length > 0, 'the replayed record was stored under its lead name');
+        assert.equal(rec[0]?.sampleRate, 360);
+      }
+      const meas = await store.readMeasurements('sim', 'hr', 0, Number.MAX_SAFE_INTEGER);
+      assert.ok(meas.length > 0, 'heart rate measurements stored');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a device that cannot start fails the start with its code and leaves the store closed', async () => {
+    const dataDir = path.join(dir, 'failed-start');
+    const config = validateConfig({
+      hub: { dataDir },
+      http: { port: 0 },
+      devices: [
+        { type: 'synthetic', id: 'sim' },
+        { type: 'wfdb-replay', id: 'ghost', record: path.join(dir, 'no-such-record') },
+      ],
+    });
+    await assert.rejects(
+      startHub(config, { clock: new SystemClock(), logger: silentLogger, baseDir: repoRoot, serialBinding: async () => ({}) as BindingInterface }),
+      (e: unknown) => (e as { code?: string }).code === 'VIGIL_DRIVER_OPEN_FAILED',
+    );
+    const store = await Store.open({ dir: dataDir });
+    await store.close();
+  });
+});
