@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BindingInterface } from '@serialport/bindings-interface';
@@ -19,7 +19,8 @@ import { SystemClock } from '../../src/core/clock.ts';
 import { createLogger, silentLogger } from '../../src/core/log.ts';
 import { startHub, type RunningHub } from '../../src/main.ts';
 import { Store } from '../../src/store/store.ts';
-import { notRun, repoRoot } from '../helpers/data.ts';
+import { readRecord } from '../../src/wfdb/record.ts';
+import { notRun, repoRoot, sharedData } from '../helpers/data.ts';
 
 const haveSocat = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 
@@ -167,6 +168,57 @@ if (!haveSocat) {
         assert.ok(firstLoss > 0 && states.indexOf('connected', firstLoss) > firstLoss, `states: ${states.join(',')}`);
         const dev = (status.devices as Array<{ stats: { reconnects: number } }>)[0];
         assert.ok((dev?.stats.reconnects ?? 0) >= 1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    const mitdb = sharedData('mitdb');
+    if (!mitdb) notRun('sim serial --source RECORD over a pty', '../shared/data/mitdb not found');
+    else it('plays a WFDB record as a board (vigil sim serial --source RECORD): the hub stores the record\'s samples exactly', async function () {
+      const sub = path.join(dir, 'rec');
+      await mkdir(sub, { recursive: true });
+      socat?.kill('SIGKILL');
+      socat = startSocat(sub);
+      await waitFor(() => existsSync(path.join(sub, 'hub')) && existsSync(path.join(sub, 'sim')), 10_000, 'socat links');
+      const config = validateConfig({
+        hub: { id: 'pty-rec', dataDir: path.join(sub, 'data') },
+        http: { port: 0 },
+        devices: [{ type: 'openview-serial', id: 'hp5', path: path.join(sub, 'hub'), sampleRate: 360, ecgGain: 1000, noDataTimeoutMs: 0 }],
+      });
+      hub = await startHub(config, {
+        clock: new SystemClock(),
+        logger: silentLogger,
+        baseDir: repoRoot,
+        serialBinding: async () => (await import('@serialport/bindings-cpp')).autoDetect() as unknown as BindingInterface,
+      });
+      const sim = spawn(process.execPath, [path.join(repoRoot, 'src', 'vigil.js'), 'sim', 'serial', '--link', path.join(sub, 'sim'), '--source', path.join(mitdb, '101'), '--speed', '20', '--duration', '20', '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      sim.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+      assert.equal(await new Promise<number | null>((r) => sim.on('exit', r)), 0, err);
+      let seen = -1;
+      await waitFor(async () => {
+        const now = deviceSamples(await hub!.status());
+        const quiet = now === seen && now > 0;
+        seen = now;
+        if (!quiet) await new Promise((r) => setTimeout(r, 500));
+        return quiet;
+      }, 30_000, 'the record to arrive');
+      await hub.stop();
+      hub = null;
+      const store = await Store.open({ dir: path.join(sub, 'data') });
+      try {
+        const got: number[] = [];
+        for (const seg of await store.readWave('hp5', 'ECG', 0, Number.MAX_SAFE_INTEGER)) for (const v of seg.samples) got.push(v);
+        const rec = await readRecord(path.join(mitdb, '101'));
+        const ch = rec.header.signals.findIndex((x) => x.description === 'MLII');
+        const spec = rec.header.signals[ch];
+        const sig = rec.signals[ch] as Int32Array;
+        assert.equal(got.length, 20 * 360, 'all 20 s of the record arrived');
+        // 200 ADC units per mV in the record, 1000 in the packets: exactly x5.
+        for (let i = 0; i < got.length; i++) assert.equal(got[i], ((sig[i] as number) - (spec?.baseline ?? 0)) * 5, `sample ${i}`);
       } finally {
         await store.close();
       }
