@@ -24,7 +24,9 @@ export type VigilErrorCode =
   | 'VIGIL_WFDB_ANNOTATION_INVALID'
   | 'VIGIL_WFDB_FILE_UNREADABLE'
   | 'VIGIL_STORE_SCHEMA_UNSUPPORTED'
-  | 'VIGIL_STORE_INVALID_RECORD';
+  | 'VIGIL_STORE_INVALID_RECORD'
+  | 'VIGIL_EVAL_RECORD_MISSING'
+  | 'VIGIL_EVAL_NO_RECORDS';
 
 export class VigilError extends Error {
   readonly code: VigilErrorCode;

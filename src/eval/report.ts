@@ -1,0 +1,47 @@
+/** Fixed-width text tables of EC57 results, for `vigil eval`. */
+import type { BxbResult } from './bxb.ts';
+import type { BxbAggregate } from './stats.ts';
+
+/** Percentage with 2 decimals, '-' for an undefined figure (as bxb prints). */
+export function pct(v: number | null): string {
+  return v === null ? '-' : (100 * v).toFixed(2);
+}
+
+const NUM_W = 7;
+const PCT_W = 8;
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ').trimEnd();
+}
+
+/**
+ * Per-record lines, then Gross and Average. VEB/SVEB columns only when `classes`; paced
+ * records are starred and a footnote says they are left out of the classification aggregates.
+ */
+export function formatBxbTable(results: readonly BxbResult[], agg: BxbAggregate, classes: boolean): string {
+  const nameW = Math.max(7, ...results.map((r) => r.record.length + 1));
+  const head = ['Record', 'Beats', 'TP', 'FN', 'FP', 'Se%', '+P%'];
+  const widths = [nameW, NUM_W, NUM_W, NUM_W, NUM_W, PCT_W, PCT_W];
+  if (classes) {
+    head.push('VEB Se', 'VEB +P', 'VEB FPR', 'SVEB Se', 'SVEB +P');
+    widths.push(PCT_W, PCT_W, PCT_W, PCT_W, PCT_W);
+  }
+  const paced = new Set(agg.pacedExcluded);
+  const lines = [row(head, widths)];
+  for (const r of results) {
+    const cells = [paced.has(r.record) ? `${r.record}*` : r.record, String(r.refBeats), String(r.qrs.tp), String(r.qrs.fn), String(r.qrs.fp), pct(r.qrs.se), pct(r.qrs.ppv)];
+    if (classes) cells.push(pct(r.veb.se), pct(r.veb.ppv), pct(r.veb.fpr), pct(r.sveb.se), pct(r.sveb.ppv));
+    lines.push(row(cells, widths));
+  }
+  const g = agg.gross;
+  const gross = ['Gross', String(g.qrs.tp + g.qrs.fn), String(g.qrs.tp), String(g.qrs.fn), String(g.qrs.fp), pct(g.qrs.se), pct(g.qrs.ppv)];
+  if (classes) gross.push(pct(g.veb.se), pct(g.veb.ppv), pct(g.veb.fpr), pct(g.sveb.se), pct(g.sveb.ppv));
+  const a = agg.average;
+  const avg = ['Average', '', '', '', '', pct(a.qrs.se), pct(a.qrs.ppv)];
+  if (classes) avg.push(pct(a.veb.se), pct(a.veb.ppv), pct(a.veb.fpr), pct(a.sveb.se), pct(a.sveb.ppv));
+  lines.push('-'.repeat(lines[0]!.length), row(gross, widths), row(avg, widths));
+  if (classes && agg.pacedExcluded.length > 0) {
+    lines.push('', `* paced record: left out of the VEB/SVEB gross and average figures (EC57).`);
+  }
+  return lines.join('\n') + '\n';
+}
