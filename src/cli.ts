@@ -2,7 +2,9 @@
  * `vigil`: the hub's command line. Each command lives in src/cli/<name>.ts and has --help.
  */
 import { EXIT_OK, EXIT_USAGE, processIo, type Io } from './cli/common.ts';
+import { analyze, analyzeSpec } from './cli/analyze.ts';
 import { configCheck, configCheckSpec } from './cli/config-check.ts';
+import { evalCommand, evalSpec } from './cli/eval.ts';
 import { run, runSpec } from './cli/run.ts';
 import { simScenarios, simScenariosSpec, simSerial, simSerialSpec } from './cli/sim.ts';
 import { storeRepair, storeRepairSpec, storeStats, storeStatsSpec } from './cli/store.ts';
@@ -16,6 +18,8 @@ interface Command {
 const COMMANDS: Command[] = [
   { path: ['run'], summary: runSpec.summary, main: run },
   { path: ['config', 'check'], summary: configCheckSpec.summary, main: configCheck },
+  { path: ['analyze'], summary: analyzeSpec.summary, main: analyze },
+  { path: ['eval'], summary: evalSpec.summary, main: evalCommand },
   { path: ['sim', 'serial'], summary: simSerialSpec.summary, main: simSerial },
   { path: ['sim', 'scenarios'], summary: simScenariosSpec.summary, main: simScenarios },
   { path: ['store', 'stats'], summary: storeStatsSpec.summary, main: storeStats },

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import { createDriver } from '../drivers/index.ts';
-import type { DeviceState, Driver, DriverEvent } from '../drivers/contract.ts';
+import type { DeviceState, Driver, DriverEvent, SampleBlock } from '../drivers/contract.ts';
 import { StatusServer } from './api/status-server.ts';
 import type { VigilConfig } from './config/schema.ts';
 import type { Clock } from './core/clock.ts';
@@ -14,6 +14,8 @@ import { errorMessage } from './core/errors.ts';
 import type { Logger } from './core/log.ts';
 import { RetentionJob } from './store/retention.ts';
 import { Store } from './store/store.ts';
+import { EcgStage, type EcgStageOutput } from './pipeline/ecg-stage.ts';
+import type { Beat, WindowReport } from './ecg/index.ts';
 
 export interface HubDeps {
   clock: Clock;
@@ -30,6 +32,12 @@ interface DeviceEntry {
   since: number;
   detail?: string;
   pump: Promise<void>;
+  ecg: EcgStage;
+  /** Latest analysis window, for the status page. */
+  lastWindow: (WindowReport & { wallTimeMs: number }) | null;
+  beats: number;
+  /** Time reference of the last block analysed: converts stream samples to wall time. */
+  timeRef: { firstSample: number; wallTimeMs: number; fs: number } | null;
 }
 
 export interface RunningHub {
@@ -77,6 +85,17 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       since: new Date(d.since).toISOString(),
       detail: d.detail,
       stats: d.driver.stats(),
+      ecg: d.lastWindow
+        ? {
+            beats: d.beats,
+            hrBpm: d.lastWindow.hrBpm,
+            sqi: d.lastWindow.sqi,
+            unanalyzable: d.lastWindow.unanalyzable,
+            leadOff: d.lastWindow.leadOff,
+            hrv: d.lastWindow.hrv,
+            at: new Date(d.lastWindow.wallTimeMs).toISOString(),
+          }
+        : null,
     })),
     store: await store.stats(),
   });
@@ -97,6 +116,8 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       await retention.stop();
       await Promise.all([...devices.values()].map((d) => d.driver.close()));
       await Promise.all([...devices.values()].map((d) => d.pump));
+      // Beats still inside the engine's look-ahead are stored too.
+      for (const d of devices.values()) record(d.ecg.finish(), d, store);
       await server.close();
       await store.close();
       // What every driver delivered, all of it now acknowledged by the store.
@@ -113,7 +134,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
         serialBinding: deps.serialBinding,
         baseDir: deps.baseDir,
       });
-      const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve() };
+      const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id), lastWindow: null, beats: 0, timeRef: null };
       entry.pump = pump(driver, entry, store, log);
       devices.set(dc.id, entry);
       await driver.open();
@@ -136,6 +157,7 @@ async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logge
       switch (ev.kind) {
         case 'samples':
           store.appendBlock(ev);
+          analyse(ev, entry, store);
           break;
         case 'measurement':
           store.appendMeasurement(ev);
@@ -151,4 +173,33 @@ async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logge
       log.error('could not store a device event', { device: driver.id, kind: ev.kind, err: errorMessage(e) });
     }
   }
+}
+
+/**
+ * Live ECG analysis of a block: beats and window reports go to the store as events, with
+ * wall times derived from the block they belong to (a beat is reported up to 0.5 s after
+ * its R peak, so it may fall in an earlier block: the sample rate is constant, so the
+ * offset works either way).
+ */
+function analyse(block: SampleBlock, entry: DeviceEntry, store: Store): void {
+  entry.timeRef = { firstSample: block.firstSample, wallTimeMs: block.wallTimeMs, fs: block.channels[0]?.sampleRate ?? 1 };
+  record(entry.ecg.push(block), entry, store);
+}
+
+function record(out: EcgStageOutput, entry: DeviceEntry, store: Store): void {
+  const ref = entry.timeRef;
+  if (ref === null || (out.beats.length === 0 && out.windows.length === 0)) return;
+  const deviceId = entry.driver.id;
+  const wallOf = (sample: number): number => ref.wallTimeMs + ((sample - ref.firstSample) * 1000) / ref.fs;
+  for (const b of out.beats) store.appendEvent(beatEvent(deviceId, b, wallOf(b.sample)));
+  entry.beats += out.beats.length;
+  for (const w of out.windows) {
+    const wallTimeMs = wallOf(w.endSample);
+    store.appendEvent({ kind: 'ecg-window', deviceId, wallTimeMs, startSample: w.startSample, endSample: w.endSample, hrBpm: w.hrBpm, hrv: w.hrv, sqi: w.sqi, unanalyzable: w.unanalyzable, leadOff: w.leadOff });
+    entry.lastWindow = { ...w, wallTimeMs };
+  }
+}
+
+function beatEvent(deviceId: string, b: Beat, wallTimeMs: number): { kind: string; wallTimeMs: number; [k: string]: unknown } {
+  return { kind: 'beat', deviceId, wallTimeMs, sample: b.sample, label: b.label, lead: b.lead, rrPrevS: b.rrPrevS, qrsWidthS: b.qrsWidthS, amplitudeMv: b.amplitudeMv, quality: b.quality };
 }

@@ -2,6 +2,7 @@
  * `npm run bench`: one JSON object per line on stdout, {"metric","value","unit"}, each the
  * median of repeated runs. Progress goes to stderr on a terminal only.
  */
+import { benchEcg } from './ecg.ts';
 import { benchOpenView } from './openview.ts';
 import type { Metric } from './stats.ts';
 import { benchWfdb } from './wfdb.ts';
@@ -9,6 +10,7 @@ import { benchWfdb } from './wfdb.ts';
 const suites: Array<[string, () => Promise<Metric[]>]> = [
   ['wfdb', () => benchWfdb()],
   ['openview', () => benchOpenView()],
+  ['ecg', () => benchEcg()],
 ];
 
 const only = process.argv.slice(2);
