@@ -3,17 +3,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli.ts';
-import type { Io } from '../../src/cli/common.ts';
+import { captureIo } from '../support/io.ts';
 import { parseAnnotations } from '../../src/wfdb/annotations.ts';
 import { isBeatCode } from '../../src/wfdb/codes.ts';
 import { readAnnotations } from '../../src/wfdb/record.ts';
 import { notRun, sharedData } from '../helpers/data.ts';
 
-function capture(): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false, stdout: () => out, stderr: () => err };
-}
+const capture = captureIo;
 
 const mitdb = sharedData('mitdb');
 

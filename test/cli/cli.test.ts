@@ -4,14 +4,10 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli.ts';
-import type { Io } from '../../src/cli/common.ts';
+import { captureIo } from '../support/io.ts';
 import { Store } from '../../src/store/store.ts';
 
-function capture(): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false, stdout: () => out, stderr: () => err };
-}
+const capture = captureIo;
 
 describe('vigil CLI', () => {
   let dir = '';

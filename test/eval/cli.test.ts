@@ -3,15 +3,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { evalCommand, evalSpec, parseRecordList } from '../../src/cli/eval.ts';
-import type { Io } from '../../src/cli/common.ts';
+import { captureIo } from '../support/io.ts';
 import { writeAnnotations } from '../../src/wfdb/annotations.ts';
 import { ann, beats } from './support.ts';
 
-function capture(isTTY = false): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return { out: (s) => void (out += s), err: (s) => void (err += s), isTTY, stdout: () => out, stderr: () => err };
-}
+const capture = captureIo;
 
 const FS = 360;
 const LEN = 400 * FS;

@@ -20,17 +20,9 @@ export class TempDirs {
   }
 }
 
-/** mulberry32: small deterministic PRNG for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../support/prng.ts';
+
+export { prng };
 
 export const ECG: ChannelInfo = { name: 'MLII', units: 'mV', gain: 200, baseline: 1024, sampleRate: 250 };
 export const V1: ChannelInfo = { name: 'V1', units: 'mV', gain: 200, baseline: 1024, sampleRate: 250 };
