@@ -39,10 +39,14 @@ describe('startHub (composition root)', function () {
     });
     assert.match(hub.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     await new Promise((r) => setTimeout(r, 2000));
-    const status = (await hub.status()) as { devices: Array<{ id: string; kind: string; stats: { samples: number } }> };
+    const status = (await hub.status()) as { devices: Array<{ id: string; kind: string; stats: { samples: number }; ecg: { beats: number; hrBpm: number | null } | null }> };
     await hub.stop();
     assert.equal(bindingAsked, false, 'no serial device configured: the native serial binding is never loaded');
     assert.deepEqual(status.devices.map((d) => d.kind), mitdb ? ['synthetic', 'wfdb-replay'] : ['synthetic']);
+    // The live ECG analysis runs on every device with mV channels: beats and a heart rate.
+    const simEcg = status.devices[0]?.ecg;
+    assert.ok(simEcg && simEcg.beats > 20, `live analysis found ${simEcg?.beats} beats`);
+    assert.ok(simEcg.hrBpm !== null && Math.abs(simEcg.hrBpm - 72) < 8, `live HR ${simEcg.hrBpm} (scenario sinus at 72/min)`);
 
     const store = await Store.open({ dir: path.join(dir, 'data') });
     try {
@@ -55,6 +59,10 @@ describe('startHub (composition root)', function () {
       }
       const meas = await store.readMeasurements('sim', 'hr', 0, Number.MAX_SAFE_INTEGER);
       assert.ok(meas.length > 0, 'heart rate measurements stored');
+      const events = await store.readEvents(0, Number.MAX_SAFE_INTEGER);
+      const beats = events.filter((e) => e.event.kind === 'beat' && e.event.deviceId === 'sim');
+      assert.ok(beats.length >= (simEcg?.beats ?? Infinity), 'every beat found live is stored as an event');
+      assert.ok(events.some((e) => e.event.kind === 'ecg-window'), 'window reports stored');
     } finally {
       await store.close();
     }
