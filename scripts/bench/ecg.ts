@@ -5,9 +5,15 @@
  *  - analysis_s_per_record: seconds per record, scaled to a 30-min 2-lead 360 Hz record;
  *  - qrs_detect_s_per_lead_record: single-lead engine run (filters + detector + features) per 30 min;
  *  - analysis_filter_s / analysis_detect_s / analysis_features_s: per-stage split (profile run);
- *  - analysis_peak_rss_mb: process.resourceUsage().maxRSS after the runs.
+ *  - analysis_peak_rss_mb: peak RSS (maxRSS) of a FRESH node process that reads and analyses
+ *    ONE 30-min 2-lead record (scripts/bench/ecg-rss.ts, spawned with the tsx loader), median
+ *    over the first RSS_RECORDS records; this includes node + tsx (~90 MB, see
+ *    analysis_base_rss_mb), the decoded record and the beats kept;
+ *  - analysis_base_rss_mb: that process's RSS before it reads the record (runtime + loader);
+ *  - engine_heap_mb: heap retained by a live engine after a whole record (after GC).
  * Without the data folder a synthetic 30-min 2-lead 360 Hz record is used (and `note` says so).
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,6 +23,22 @@ import { readRecord } from '../../src/wfdb/record.ts';
 import { median, type Metric } from './stats.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RSS_RECORDS = 3;
+
+interface RssReport {
+  maxRssMb: number;
+  baseRssMb: number;
+  engineHeapMb: number | null;
+}
+
+/** Peak RSS of analysing one record in a fresh child process (null record: synthetic). */
+function childRss(record: string | null): RssReport {
+  const script = path.join(repoRoot, 'scripts', 'bench', 'ecg-rss.ts');
+  const args = ['--expose-gc', '--import', 'tsx', script, ...(record === null ? [] : [record])];
+  const r = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ecg-rss child failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim()) as RssReport;
+}
 
 interface Job {
   signals: readonly Int32Array[];
@@ -90,6 +112,8 @@ export async function benchEcg(runs = 5, mitdbDir = path.resolve(repoRoot, '..',
       feat.push((p.stages.featuresNs / 1e9) * scale);
     }
   }
+  const rssRecs: (string | null)[] = real === null ? [null] : (readdirSync(mitdbDir).filter((f) => f.endsWith('.hea')).sort().slice(0, RSS_RECORDS).map((f) => path.join(mitdbDir, f.slice(0, -4))));
+  const rss = rssRecs.map(childRss);
   const extra: Record<string, unknown> = { records: jobs.length, runs };
   if (real === null) extra.note = `synthetic 30-min 2-lead 360 Hz 'demo' scenario: no mitdb records at ${mitdbDir}`;
   const m = (metric: string, value: number, unit: string): Metric => ({ metric, value: Number(value.toPrecision(4)), unit, ...extra });
@@ -100,7 +124,9 @@ export async function benchEcg(runs = 5, mitdbDir = path.resolve(repoRoot, '..',
     m('analysis_filter_s', median(filt), 's'),
     m('analysis_detect_s', median(det), 's'),
     m('analysis_features_s', median(feat), 's'),
-    m('analysis_peak_rss_mb', process.resourceUsage().maxRSS / 1024, 'MB'),
+    { ...m('analysis_peak_rss_mb', median(rss.map((x) => x.maxRssMb)), 'MB'), rss_records: rss.length },
+    { ...m('analysis_base_rss_mb', median(rss.map((x) => x.baseRssMb)), 'MB'), rss_records: rss.length },
+    ...(rss.every((x) => x.engineHeapMb !== null) ? [m('engine_heap_mb', median(rss.map((x) => x.engineHeapMb as number)), 'MB')] : []),
   ];
 }
 

@@ -63,6 +63,11 @@ export class LeadFrontEnd {
   /** Minimum and sum of `ft` in the current tick (noise floor / activity). */
   tickFtMin = Infinity;
   tickFtSum = 0;
+  /** Min/max of `mo` in the current tick (amplitude excursions), mV. */
+  tickMoMin = Infinity;
+  tickMoMax = -Infinity;
+  /** Samples held by the spike blanker in the current tick. */
+  tickBlanked = 0;
   /** Pacing spikes seen (since start). */
   spikes = 0;
 
@@ -155,6 +160,9 @@ export class LeadFrontEnd {
     let rail = this.tickRail;
     let fmin = this.tickFtMin;
     let fsum = this.tickFtSum;
+    let blanked = this.tickBlanked;
+    let mmin = this.tickMoMin;
+    let mmax = this.tickMoMax;
     if (!this.started && n > 0) {
       // Start the filters from the first value instead of a 0 -> signal step.
       const x0 = ((raw[off] as number) - base) * invGain;
@@ -178,6 +186,7 @@ export class LeadFrontEnd {
       let xin: number;
       if (blankLeft > 0) {
         blankLeft--;
+        blanked++;
         xin = hold;
       } else {
         xin = x;
@@ -191,6 +200,8 @@ export class LeadFrontEnd {
       const m = maSum * invMa;
       const k = (abs + i) & mask;
       mo[k] = m;
+      if (m < mmin) mmin = m;
+      if (m > mmax) mmax = m;
       const h = hp.b0 * m + hp.b1 * h1x1 + hp.b2 * h1x2 - hp.a1 * h1y1 - hp.a2 * h1y2;
       h1x2 = h1x1;
       h1x1 = m;
@@ -221,6 +232,9 @@ export class LeadFrontEnd {
     this.tickRail = rail;
     this.tickFtMin = fmin;
     this.tickFtSum = fsum;
+    this.tickMoMin = mmin;
+    this.tickMoMax = mmax;
+    this.tickBlanked = blanked;
   }
 
   /** Start a new quality tick. */
@@ -230,5 +244,8 @@ export class LeadFrontEnd {
     this.tickRail = 0;
     this.tickFtMin = Infinity;
     this.tickFtSum = 0;
+    this.tickMoMin = Infinity;
+    this.tickMoMax = -Infinity;
+    this.tickBlanked = 0;
   }
 }

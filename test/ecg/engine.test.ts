@@ -80,15 +80,32 @@ describe('ecg engine: QRS detection on synthetic signals', () => {
     assert.ok(sc.fn <= 2, `missed ${sc.fn}`);
   });
 
-  it('lowers the signal-quality index in heavy muscle noise', () => {
-    const s = synth({ seed: 5, segments: [{ durationS: 30, rhythm: 'sinus', hr: 70 }, { durationS: 20, rhythm: 'sinus', hr: 70, noise: { emgMv: 1.5, baselineWanderMv: 1 } }, { durationS: 30, rhythm: 'sinus', hr: 70 }] }, 80);
+  it('flags heavy noise unanalyzable, reports no beats inside it, and recovers after it', () => {
+    const s = synth({ seed: 5, segments: [{ durationS: 30, rhythm: 'sinus', hr: 70 }, { durationS: 20, rhythm: 'sinus', hr: 70, noise: { emgMv: 3, baselineWanderMv: 2 } }, { durationS: 30, rhythm: 'sinus', hr: 70 }] }, 80);
     const run = runEngine(s);
     const fs = run.fs;
     const mean = (xs: number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
-    const noisy = run.windows.filter((w) => w.startSample >= 30 * fs && w.endSample <= 50 * fs).map((w) => w.sqi);
-    const clean = run.windows.filter((w) => w.endSample <= 30 * fs && w.startSample >= 5 * fs).map((w) => w.sqi);
-    assert.ok(mean(clean) > 0.95, `clean sqi ${mean(clean)}`);
-    assert.ok(mean(noisy) < mean(clean) - 0.05, `noisy sqi ${mean(noisy)} vs clean ${mean(clean)}`);
+    const inNoise = run.windows.filter((w) => w.startSample >= 35 * fs && w.endSample <= 50 * fs);
+    const clean = run.windows.filter((w) => (w.endSample <= 30 * fs && w.startSample >= 5 * fs) || w.startSample >= 60 * fs);
+    assert.equal(inNoise.length, 3);
+    for (const w of inNoise) assert.equal(w.unanalyzable, true, `window ${w.startSample / fs}-${w.endSample / fs} s not flagged`);
+    for (const w of clean) assert.equal(w.unanalyzable, false, `clean window ${w.startSample / fs} s flagged`);
+    assert.ok(mean(clean.map((w) => w.sqi)) > 0.95);
+    assert.ok(mean(inNoise.map((w) => w.sqi)) < 0.2, `noisy sqi ${mean(inNoise.map((w) => w.sqi))}`);
+    // Beats are suppressed in flagged stretches (default), so nothing is reported there.
+    assert.equal(run.beats.filter((b) => b.sample > 35 * fs && b.sample < 50 * fs).length, 0);
+    // ...and detection is back to normal once the noise is gone.
+    const sc = score({ ...run, truth: run.truth.filter((t) => t > 60 * fs) }, 60);
+    assert.equal(sc.fn, 0);
+    assert.equal(sc.fp, 0);
+  });
+
+  it('keeps beats in flagged noise when suppressUnanalyzable is false', () => {
+    const s = synth({ seed: 5, segments: [{ durationS: 30, rhythm: 'sinus', hr: 70 }, { durationS: 20, rhythm: 'sinus', hr: 70, noise: { emgMv: 3, baselineWanderMv: 2 } }, { durationS: 10, rhythm: 'sinus', hr: 70 }] }, 60);
+    const run = runEngine(s, 360, { suppressUnanalyzable: false });
+    const fs = run.fs;
+    assert.ok(run.windows.some((w) => w.unanalyzable));
+    assert.ok(run.beats.filter((b) => b.sample > 35 * fs && b.sample < 50 * fs).length > 5);
   });
 });
 
