@@ -1,0 +1,69 @@
+/**
+ * Onset/offset events of the rhythm conditions, and the small state holder every detector
+ * writes through so that onsets and offsets always pair up (one open episode per condition).
+ */
+import { CONDITION_IDS, type ConditionId } from '../conditions.ts';
+
+export interface RhythmEvent {
+  condition: ConditionId;
+  phase: 'onset' | 'offset';
+  /** Stream sample index where the condition starts / ends (best estimate, may lie in the past). */
+  sample: number;
+  /** Stream sample index at which the detector decided (>= sample): alarm latency = this - true onset. */
+  detectedAtSample: number;
+  detail?: Record<string, number | string>;
+}
+
+const INDEX: ReadonlyMap<ConditionId, number> = new Map(CONDITION_IDS.map((id, i) => [id, i] as const));
+
+export class ConditionTracker {
+  private readonly activeSince = new Float64Array(CONDITION_IDS.length).fill(-1);
+  private readonly off = new Uint8Array(CONDITION_IDS.length);
+  private events: RhythmEvent[] = [];
+
+  constructor(disabled: readonly ConditionId[] = []) {
+    for (const id of disabled) this.off[INDEX.get(id) as number] = 1;
+  }
+
+  isActive(id: ConditionId): boolean {
+    return (this.activeSince[INDEX.get(id) as number] as number) >= 0;
+  }
+
+  /** Onset sample of the open episode, or -1. */
+  since(id: ConditionId): number {
+    return this.activeSince[INDEX.get(id) as number] as number;
+  }
+
+  /** Open an episode (no-op when already open or switched off). Returns true when it opened. */
+  onset(id: ConditionId, sample: number, detectedAt: number, detail?: Record<string, number | string>): boolean {
+    const i = INDEX.get(id) as number;
+    if (this.off[i] === 1 || (this.activeSince[i] as number) >= 0) return false;
+    // Onsets never precede the previous event of this condition (monotone per condition).
+    const s = Math.max(0, Math.min(sample, detectedAt));
+    this.activeSince[i] = s;
+    this.events.push(detail === undefined ? { condition: id, phase: 'onset', sample: s, detectedAtSample: detectedAt } : { condition: id, phase: 'onset', sample: s, detectedAtSample: detectedAt, detail });
+    return true;
+  }
+
+  /** Close the open episode (no-op when none). The end never precedes the start. */
+  offset(id: ConditionId, sample: number, detectedAt: number, detail?: Record<string, number | string>): boolean {
+    const i = INDEX.get(id) as number;
+    const since = this.activeSince[i] as number;
+    if (since < 0) return false;
+    this.activeSince[i] = -1;
+    const s = Math.max(since + 1, Math.min(sample, detectedAt));
+    this.events.push(detail === undefined ? { condition: id, phase: 'offset', sample: s, detectedAtSample: Math.max(detectedAt, s) } : { condition: id, phase: 'offset', sample: s, detectedAtSample: Math.max(detectedAt, s), detail });
+    return true;
+  }
+
+  /** Close every open episode (end of stream). */
+  closeAll(sample: number): void {
+    for (const id of CONDITION_IDS) this.offset(id, sample, sample, { reason: 'end' });
+  }
+
+  drain(): RhythmEvent[] {
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * RhythmMonitor: every rhythm and technical ECG condition of the condition table, streamed.
+ *
+ * Feed it, in stream order, what the EcgEngine (and the beat classifier) produce:
+ *   onSamples(primary lead block)   -> VF/VFL from the wave itself, quick "signal absent" check
+ *   onBeats(labelled beats)         -> VT/runs/couplets/bigeminy/trigeminy/PVCs, AF, HR, pause end
+ *   onWindows(window reports)       -> lead-off and noise (technical), analysis interruptions
+ *   advance(sample)                 -> asystole / pause / end of runs when no beat comes
+ * and drain() the onset/offset events. finish(end) closes whatever is open.
+ *
+ * Precedence between detectors (what a monitor does so one event does not raise a cascade):
+ * - VF active: the beats the engine finds in a fibrillatory wave are not a rhythm, so AF,
+ *   ventricular ectopy and HR conditions are closed and not judged; asystole is withheld while
+ *   the wave looks fibrillatory.
+ * - Lead off / unanalyzable: no asystole (absence of signal is not absence of QRS), RR
+ *   history forgotten (AF, runs), noise does not double-report a lead-off.
+ *
+ * All state is bounded (rings of fixed size); sample indices are absolute stream indices
+ * counted from the first onSamples/advance call at 0.
+ */
+import type { Beat, WindowReport } from '../../ecg/types.ts';
+import { AfDetector, type AfFeatures } from './af.ts';
+import { resolveRhythmConfig, type RhythmConfig } from './config.ts';
+import { ConditionTracker, type RhythmEvent } from './events.ts';
+import { BeatTimingDetector } from './rate.ts';
+import { VentricularDetector } from './ventricular.ts';
+import { VF_TUNING, VfDetector, type VfFeatures } from './vf.ts';
+
+export interface RhythmMonitorOptions {
+  sampleRate: number;
+  config?: Partial<RhythmConfig>;
+}
+
+/** Raw samples unchanged for this long mean no signal (a real front end always shows a few LSB of noise). */
+const FLAT_S = 0.5;
+
+export class RhythmMonitor {
+  readonly fs: number;
+  readonly config: RhythmConfig;
+  private readonly t: ConditionTracker;
+  private readonly vf: VfDetector;
+  private readonly af: AfDetector;
+  private readonly vent: VentricularDetector;
+  private readonly timing: BeatTimingDetector;
+  private readonly latency: number;
+  private now = 0;
+  private flatRun = 0;
+  private flatValue = Number.NaN;
+  private signalAbsent = false;
+  private technicalUntil = -1;
+  private vfQuiet = 0;
+  private vfStreak = -1;
+  private vfLastFib = -1;
+
+  constructor(opts: RhythmMonitorOptions) {
+    this.fs = opts.sampleRate;
+    this.config = resolveRhythmConfig(opts.config);
+    this.t = new ConditionTracker(this.config.disabled);
+    this.vf = new VfDetector(this.fs);
+    this.af = new AfDetector(this.config.afWindowBeats);
+    this.vent = new VentricularDetector(this.fs, this.config, this.t);
+    this.timing = new BeatTimingDetector(this.fs, this.config, this.t);
+    this.latency = Math.round(this.config.beatLatencyS * this.fs);
+  }
+
+  /** Tuning hooks (scripts): per-window VF features. */
+  set onVfFeatures(f: ((x: VfFeatures) => void) | null) {
+    this.vf.onFeatures = f;
+  }
+
+  /** Tuning hooks (scripts): per-beat AF features. */
+  set onAfFeatures(f: ((x: AfFeatures) => void) | null) {
+    this.af.onFeatures = f;
+  }
+
+  /** Current monitor HR (bpm) from the beats seen, null when unknown. */
+  get heartRate(): number | null {
+    return this.timing.hr;
+  }
+
+  /**
+   * n samples of the primary lead starting at the monitor's next stream sample, raw ADC
+   * units (Int32Array from the driver) or mV (gain 1, baseline 0).
+   */
+  onSamples(lead: Int32Array | Float32Array | Float64Array, n: number, gainPerMv: number, baseline: number, offset = 0): void {
+    const flatN = Math.round(FLAT_S * this.fs);
+    for (let i = 0; i < n; i++) {
+      const v = lead[offset + i] as number;
+      if (v === this.flatValue) this.flatRun++;
+      else {
+        this.flatValue = v;
+        this.flatRun = 0;
+      }
+    }
+    this.signalAbsent = this.flatRun >= flatN;
+    this.vf.push(lead, n, gainPerMv, baseline, offset, (f) => this.decideVf(f));
+    this.advance(this.vf.samplesSeen);
+  }
+
+  onBeats(beats: readonly Beat[]): void {
+    for (const b of beats) this.onBeat(b);
+  }
+
+  onWindows(windows: readonly WindowReport[]): void {
+    for (const w of windows) {
+      const now = Math.max(this.now, w.endSample);
+      const off = w.leadOff.some((x) => x);
+      if (off) this.t.onset('lead-off', w.startSample, now, { leads: w.leadOff.map((x, i) => (x ? i : -1)).filter((i) => i >= 0).join(',') });
+      else this.t.offset('lead-off', w.startSample, now);
+      if (w.unanalyzable && !this.t.isActive('lead-off')) this.t.onset('noise', w.startSample, now, { sqi: Math.round(w.sqi * 100) / 100 });
+      else if (!w.unanalyzable) this.t.offset('noise', w.startSample, now);
+      if (w.unanalyzable) {
+        // No analysis in this stretch: rhythm histories restart after it.
+        this.technicalUntil = Math.max(this.technicalUntil, w.endSample);
+        this.interrupt(w.startSample, now);
+      }
+    }
+  }
+
+  /** The stream has reached `sampleIndex` (call it when no samples are fed, e.g. beats only). */
+  advance(sampleIndex: number): void {
+    if (sampleIndex > this.now) this.now = sampleIndex;
+    const known = this.now - this.latency;
+    const now = this.now;
+    const fibrillating = this.vf.fibrillatoryNow || this.t.isActive('vfib');
+    const technical = this.signalAbsent || known < this.technicalUntil || this.t.isActive('lead-off');
+    this.timing.advance(known, now, !fibrillating && !technical);
+    this.vent.advance(known, now);
+  }
+
+  drain(): RhythmEvent[] {
+    return this.t.drain();
+  }
+
+  /** End of stream: close every open condition at endSample and return the remaining events. */
+  finish(endSample: number): RhythmEvent[] {
+    this.t.closeAll(Math.max(endSample, 1));
+    return this.t.drain();
+  }
+
+  private onBeat(b: Beat): void {
+    const now = Math.max(this.now, b.sample);
+    this.vf.onBeat(b.sample, b.qrsWidthS);
+    this.timing.onBeat(b.sample, b.rrPrevS, now, !this.t.isActive('vfib'));
+    if (this.t.isActive('vfib')) return;
+    this.vent.onBeat(b.sample, b.rrPrevS, b.label, now);
+    const r = this.af.onBeat(b.sample, b.rrPrevS, b.label);
+    if (r !== null) {
+      if (r.phase === 'onset') this.t.onset('afib', r.sample, now, { windowBeats: this.config.afWindowBeats });
+      else this.t.offset('afib', r.sample, now);
+    }
+  }
+
+  private interrupt(sample: number, now: number): void {
+    this.af.reset();
+    this.af.active = false;
+    this.t.offset('afib', sample, now, { reason: 'interrupted' });
+    this.vent.reset(sample, now);
+    this.timing.resetRate(sample, now);
+  }
+
+  private decideVf(f: VfFeatures): void {
+    const now = Math.max(this.now, f.endSample);
+    const half = Math.round((VF_TUNING.windowS * this.fs) / 2);
+    if (f.fibrillatory) {
+      this.vfQuiet = 0;
+      if (this.vfStreak < 0) this.vfStreak = f.endSample - half;
+      this.vfLastFib = f.endSample;
+      if (f.endSample - this.vfStreak >= this.config.vfDurationS * this.fs && !this.t.isActive('vfib')) {
+        if (this.t.onset('vfib', this.vfStreak, now, { leakage: Math.round(f.leakage * 100) / 100, freqHz: Math.round(f.freqHz * 10) / 10 })) {
+          this.interrupt(this.vfStreak, now);
+          for (const id of ['asystole', 'pause'] as const) this.t.offset(id, this.vfStreak, now, { reason: 'vfib' });
+        }
+      }
+      return;
+    }
+    if (this.vfStreak < 0) return;
+    this.vfQuiet++;
+    if (this.vfQuiet >= VF_TUNING.offsetWindows) {
+      this.t.offset('vfib', this.vfLastFib, now);
+      this.vfStreak = -1;
+      this.vfQuiet = 0;
+    }
+  }
+}

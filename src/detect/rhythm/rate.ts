@@ -1,0 +1,87 @@
+/**
+ * Conditions from beat timing alone: asystole, pause, and heart-rate limits.
+ *
+ * - Asystole: no QRS for asystoleS (IEC 60601-2-27: 4 s). Beats reach us beatLatencyS after
+ *   their R peak, so the decision is made at lastR + asystoleS + latency. It is withheld while
+ *   the signal is absent (lead off: that is a technical alarm) or fibrillatory (VF decides).
+ * - Pause: RR > pauseS (Philips default 2.5 s), decided the same way; ends at the next beat.
+ * - HR: the monitor average (IEC 60601-2-27 / EC13: last 12 RR, last 4 when 3 RR > 1.2 s,
+ *   monitorHeartRate in src/ecg/rate.ts). Intervals longer than pauseS are left out: they are
+ *   the pause/asystole conditions, and would otherwise drag the average into a false extreme
+ *   bradycardia for 12 beats after the rhythm is back. Limits switch off with 2 bpm of
+ *   hysteresis so a rate hovering at a limit does not chatter.
+ */
+import { monitorHeartRate } from '../../ecg/rate.ts';
+import type { RhythmConfig } from './config.ts';
+import type { ConditionTracker } from './events.ts';
+
+const HYSTERESIS_BPM = 2;
+/** RR intervals needed before the HR conditions are judged (the first beats after a gap are not a rate). */
+const MIN_RR = 4;
+
+export class BeatTimingDetector {
+  private readonly fs: number;
+  private readonly cfg: RhythmConfig;
+  private readonly t: ConditionTracker;
+  private readonly rr = new Float64Array(12);
+  private rrCount = 0;
+  /** R peak of the last beat; the stream start before the first one (no QRS since the start counts). */
+  lastBeat = 0;
+  hr: number | null = null;
+
+  constructor(fs: number, cfg: RhythmConfig, tracker: ConditionTracker) {
+    this.fs = fs;
+    this.cfg = cfg;
+    this.t = tracker;
+  }
+
+  /** Forget the RR average (after a gap in analysis). */
+  resetRate(sample: number, now: number): void {
+    this.rrCount = 0;
+    this.hr = null;
+    for (const id of ['extreme-brady', 'extreme-tachy', 'hr-low', 'hr-high'] as const) this.t.offset(id, sample, now, { reason: 'interrupted' });
+  }
+
+  onBeat(sample: number, rrPrevS: number | null, now: number, rateAllowed: boolean): void {
+    this.t.offset('asystole', sample, now);
+    this.t.offset('pause', sample, now);
+    this.lastBeat = sample;
+    if (rrPrevS === null || rrPrevS > this.cfg.pauseS) {
+      this.rrCount = 0;
+      this.hr = null;
+      return;
+    }
+    if (this.rrCount === this.rr.length) this.rr.copyWithin(0, 1);
+    else this.rrCount++;
+    this.rr[this.rrCount - 1] = rrPrevS;
+    this.hr = this.rrCount >= MIN_RR ? monitorHeartRate(this.rr, this.rrCount) : null;
+    if (this.hr === null || !rateAllowed) return;
+    this.limits(this.hr, sample, now);
+  }
+
+  private limits(hr: number, sample: number, now: number): void {
+    const c = this.cfg;
+    const d = { hrBpm: Math.round(hr) };
+    const rule = (id: 'extreme-brady' | 'hr-low' | 'hr-high' | 'extreme-tachy', on: boolean, off: boolean): void => {
+      if (on) this.t.onset(id, sample, now, d);
+      else if (off) this.t.offset(id, sample, now, d);
+    };
+    rule('extreme-brady', hr < c.extremeBradyBpm, hr >= c.extremeBradyBpm + HYSTERESIS_BPM);
+    rule('hr-low', hr < c.hrLowBpm, hr >= c.hrLowBpm + HYSTERESIS_BPM);
+    rule('hr-high', hr > c.hrHighBpm, hr <= c.hrHighBpm - HYSTERESIS_BPM);
+    rule('extreme-tachy', hr > c.extremeTachyBpm, hr <= c.extremeTachyBpm - HYSTERESIS_BPM);
+  }
+
+  /**
+   * Time passes: `known` is the latest sample up to which every beat has been delivered.
+   * `allowed` is false while the signal is absent or fibrillatory (no pause/asystole then).
+   */
+  advance(known: number, now: number, allowed: boolean): void {
+    const gap = known - this.lastBeat;
+    if (!allowed) return;
+    if (gap > this.cfg.pauseS * this.fs) this.t.onset('pause', this.lastBeat, now, { thresholdS: this.cfg.pauseS });
+    if (gap > this.cfg.asystoleS * this.fs) {
+      if (this.t.onset('asystole', this.lastBeat, now, { thresholdS: this.cfg.asystoleS })) this.resetRate(this.lastBeat, now);
+    }
+  }
+}
