@@ -38,6 +38,8 @@ interface DeviceEntry {
   beats: number;
   /** Time reference of the last block analysed: converts stream samples to wall time. */
   timeRef: { firstSample: number; wallTimeMs: number; fs: number } | null;
+  /** Rhythm conditions currently active on this device. */
+  active: Set<string>;
 }
 
 export interface RunningHub {
@@ -94,6 +96,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
             leadOff: d.lastWindow.leadOff,
             hrv: d.lastWindow.hrv,
             at: new Date(d.lastWindow.wallTimeMs).toISOString(),
+            conditions: [...d.active],
           }
         : null,
     })),
@@ -117,7 +120,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       await Promise.all([...devices.values()].map((d) => d.driver.close()));
       await Promise.all([...devices.values()].map((d) => d.pump));
       // Beats still inside the engine's look-ahead are stored too.
-      for (const d of devices.values()) record(d.ecg.finish(), d, store);
+      for (const d of devices.values()) record(await d.ecg.finish(), d, store);
       await server.close();
       await store.close();
       // What every driver delivered, all of it now acknowledged by the store.
@@ -134,7 +137,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
         serialBinding: deps.serialBinding,
         baseDir: deps.baseDir,
       });
-      const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id), lastWindow: null, beats: 0, timeRef: null };
+      const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id), lastWindow: null, beats: 0, timeRef: null, active: new Set() };
       entry.pump = pump(driver, entry, store, log);
       devices.set(dc.id, entry);
       await driver.open();
@@ -157,7 +160,7 @@ async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logge
       switch (ev.kind) {
         case 'samples':
           store.appendBlock(ev);
-          analyse(ev, entry, store);
+          await analyse(ev, entry, store);
           break;
         case 'measurement':
           store.appendMeasurement(ev);
@@ -181,14 +184,14 @@ async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logge
  * its R peak, so it may fall in an earlier block: the sample rate is constant, so the
  * offset works either way).
  */
-function analyse(block: SampleBlock, entry: DeviceEntry, store: Store): void {
+async function analyse(block: SampleBlock, entry: DeviceEntry, store: Store): Promise<void> {
   entry.timeRef = { firstSample: block.firstSample, wallTimeMs: block.wallTimeMs, fs: block.channels[0]?.sampleRate ?? 1 };
-  record(entry.ecg.push(block), entry, store);
+  record(await entry.ecg.push(block), entry, store);
 }
 
 function record(out: EcgStageOutput, entry: DeviceEntry, store: Store): void {
   const ref = entry.timeRef;
-  if (ref === null || (out.beats.length === 0 && out.windows.length === 0)) return;
+  if (ref === null || (out.beats.length === 0 && out.windows.length === 0 && out.rhythm.length === 0)) return;
   const deviceId = entry.driver.id;
   const wallOf = (sample: number): number => ref.wallTimeMs + ((sample - ref.firstSample) * 1000) / ref.fs;
   for (const b of out.beats) store.appendEvent(beatEvent(deviceId, b, wallOf(b.sample)));
@@ -197,6 +200,12 @@ function record(out: EcgStageOutput, entry: DeviceEntry, store: Store): void {
     const wallTimeMs = wallOf(w.endSample);
     store.appendEvent({ kind: 'ecg-window', deviceId, wallTimeMs, startSample: w.startSample, endSample: w.endSample, hrBpm: w.hrBpm, hrv: w.hrv, sqi: w.sqi, unanalyzable: w.unanalyzable, leadOff: w.leadOff });
     entry.lastWindow = { ...w, wallTimeMs };
+  }
+  // Rhythm conditions (onset/offset) for the alarm layer and the clinician's episode list.
+  for (const r of out.rhythm) {
+    store.appendEvent({ kind: 'rhythm', deviceId, wallTimeMs: wallOf(r.sample), condition: r.condition, phase: r.phase, sample: r.sample, detectedAtMs: wallOf(r.detectedAtSample), detail: r.detail ?? null });
+    if (r.phase === 'onset') entry.active.add(r.condition);
+    else entry.active.delete(r.condition);
   }
 }
 

@@ -1,9 +1,12 @@
 /**
- * Offline analysis of one WFDB record with the same streaming engine the live hub runs:
- * the record is pushed through EcgEngine block by block, exactly as a device would deliver
- * it, and the results are turned into WFDB annotations and window reports.
+ * Offline analysis of one WFDB record with the same analysis chain the live hub runs: the
+ * record is pushed through it block by block, exactly as a device would deliver it, and the
+ * results are turned into WFDB annotations and window reports.
  */
-import { EcgEngine, type Beat, type WindowReport } from '../ecg/index.ts';
+import type { Beat, WindowReport } from '../ecg/index.ts';
+import { rhythmAnnotations } from '../detect/rhythm/annotations.ts';
+import type { RhythmEvent } from '../detect/rhythm/events.ts';
+import { AnalysisChain, type BeatLabeller, type ChainOutput } from './chain.ts';
 import { AnnotationCode } from '../wfdb/codes.ts';
 import { annotationSet, type AnnotationInput, type AnnotationSet } from '../wfdb/annotations.ts';
 import type { WfdbRecord } from '../wfdb/record.ts';
@@ -21,6 +24,7 @@ export const LABEL_TO_MIT: Readonly<Record<string, number>> = {
 export interface RecordAnalysis {
   beats: Beat[];
   windows: WindowReport[];
+  rhythm: RhythmEvent[];
   annotations: AnnotationSet;
   /** Seconds of signal analysed. */
   durationS: number;
@@ -28,38 +32,69 @@ export interface RecordAnalysis {
   engineS: number;
 }
 
-/** Push a decoded record through the engine in blocks of `blockS` seconds (default 1 s, like a live device). */
-export function analyzeRecord(rec: WfdbRecord, blockS = 1): RecordAnalysis {
-  const h = rec.header;
-  const fs = h.samplingFrequency;
-  const engine = new EcgEngine({
-    sampleRate: fs,
-    leads: h.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })),
+function chainFor(rec: WfdbRecord, labeller?: BeatLabeller): AnalysisChain {
+  return new AnalysisChain({
+    sampleRate: rec.header.samplingFrequency,
+    leads: rec.header.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })),
+    labeller,
   });
-  const beats: Beat[] = [];
-  const windows: WindowReport[] = [];
-  const block = Math.max(1, Math.round(blockS * fs));
-  const t0 = process.hrtime.bigint();
-  for (let from = 0; from < rec.length; from += block) {
-    const n = Math.min(block, rec.length - from);
-    engine.push(rec.signals, n, from);
-    for (const b of engine.drainBeats()) beats.push(b);
-    for (const w of engine.drainWindows()) windows.push(w);
+}
+
+class Collector {
+  readonly beats: Beat[] = [];
+  readonly windows: WindowReport[] = [];
+  readonly rhythm: RhythmEvent[] = [];
+  keep(o: ChainOutput): void {
+    for (const b of o.beats) this.beats.push(b);
+    for (const w of o.windows) this.windows.push(w);
+    for (const r of o.rhythm) this.rhythm.push(r);
   }
-  engine.finish();
-  for (const b of engine.drainBeats()) beats.push(b);
-  for (const w of engine.drainWindows()) windows.push(w);
-  const engineS = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { beats, windows, annotations: toAnnotations(beats, windows), durationS: rec.length / fs, engineS };
+  result(rec: WfdbRecord, engineS: number): RecordAnalysis {
+    return {
+      beats: this.beats,
+      windows: this.windows,
+      rhythm: this.rhythm,
+      annotations: toAnnotations(this.beats, this.windows, this.rhythm),
+      durationS: rec.length / rec.header.samplingFrequency,
+      engineS,
+    };
+  }
 }
 
 /**
- * Beats as MIT beat annotations; unanalyzable stretches as signal-quality annotations
+ * Push a decoded record through the analysis chain (engine + rhythm monitor, beats keep the
+ * engine's N/Q labels) in blocks of `blockS` seconds, as a live device would deliver it.
+ */
+export function analyzeRecord(rec: WfdbRecord, blockS = 1): RecordAnalysis {
+  const chain = chainFor(rec);
+  const c = new Collector();
+  const block = Math.max(1, Math.round(blockS * rec.header.samplingFrequency));
+  const t0 = process.hrtime.bigint();
+  for (let from = 0; from < rec.length; from += block) c.keep(chain.pushSync(rec.signals, Math.min(block, rec.length - from), from));
+  c.keep(chain.finishSync());
+  return c.result(rec, Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+/** The same with a beat labeller (the classifier) between the engine and the rhythm monitor. */
+export async function analyzeRecordLabelled(rec: WfdbRecord, labeller: BeatLabeller, blockS = 1): Promise<RecordAnalysis> {
+  const chain = chainFor(rec, labeller);
+  const c = new Collector();
+  const block = Math.max(1, Math.round(blockS * rec.header.samplingFrequency));
+  const t0 = process.hrtime.bigint();
+  for (let from = 0; from < rec.length; from += block) c.keep(await chain.push(rec.signals, Math.min(block, rec.length - from), from));
+  c.keep(await chain.finish());
+  return c.result(rec, Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+/**
+ * Beats as MIT beat annotations; rhythm conditions as RHYTHM annotations ('+' with aux '(VT',
+ * '(AFIB' ..., back to '(N' at offsets); unanalyzable stretches as signal-quality annotations
  * ('~', subtype -1 = all signals unreadable at the start, 0 = readable again), the WFDB
  * convention that bxb and the other WFDB tools understand.
  */
-export function toAnnotations(beats: readonly Beat[], windows: readonly WindowReport[]): AnnotationSet {
+export function toAnnotations(beats: readonly Beat[], windows: readonly WindowReport[], rhythm: readonly RhythmEvent[] = []): AnnotationSet {
   const list: AnnotationInput[] = beats.map((b) => ({ sample: b.sample, code: LABEL_TO_MIT[b.label] ?? AnnotationCode.NORMAL, chan: b.lead }));
+  for (const r of rhythmAnnotations(rhythm)) list.push(r);
   let bad = false;
   for (const w of windows) {
     if (w.unanalyzable !== bad) {
@@ -67,6 +102,7 @@ export function toAnnotations(beats: readonly Beat[], windows: readonly WindowRe
       list.push({ sample: w.startSample, code: AnnotationCode.NOISE, subtype: bad ? -1 : 0 });
     }
   }
+  // Stable sort: at one sample, rhythm annotations keep their order (offset before onset).
   list.sort((a, b) => a.sample - b.sample);
   return annotationSet(list);
 }

@@ -1,6 +1,6 @@
 /**
- * Live ECG analysis for one device: sample blocks in, beats and window reports out, through
- * the same EcgEngine `vigil analyze` uses. It knows nothing of ports or storage: the
+ * Live ECG analysis for one device: sample blocks in, beats, window reports and rhythm
+ * events out, through the same AnalysisChain `vigil analyze` uses. It knows nothing of ports or storage: the
  * composition root decides where its output goes.
  *
  * Leads are the block's channels measured in mV. After a loss in the stream (block.gap != 0)
@@ -8,16 +8,15 @@
  * would otherwise produce a false beat or a false pause across it.
  */
 import type { ChannelInfo, SampleBlock } from '../../drivers/contract.ts';
-import { EcgEngine, type Beat, type WindowReport } from '../ecg/index.ts';
+import { AnalysisChain, type BeatLabeller, type ChainOutput } from '../analysis/chain.ts';
 
-export interface EcgStageOutput {
-  /** Beats with `sample` in the device's stream numbering (SampleBlock.firstSample). */
-  beats: Beat[];
-  windows: WindowReport[];
-}
+/** Beats, windows and rhythm events with samples in the device's stream numbering (SampleBlock.firstSample). */
+export type EcgStageOutput = ChainOutput;
+
+const EMPTY = (): EcgStageOutput => ({ beats: [], windows: [], rhythm: [] });
 
 export class EcgStage {
-  private engine: EcgEngine | null = null;
+  private engine: AnalysisChain | null = null;
   private layout = '';
   private leadIdx: number[] = [];
   /** Stream index of the engine's sample 0. */
@@ -26,46 +25,49 @@ export class EcgStage {
   private leads: Int32Array[] = [];
   restarts = 0;
 
-  constructor(readonly deviceId: string) {}
+  constructor(
+    readonly deviceId: string,
+    /** Makes a labeller (classifier) for each new chain; none: beats keep the engine's N/Q. */
+    private readonly labeller?: () => BeatLabeller,
+  ) {}
 
-  /** Feed one block; returns what the engine produced (sample indices in stream numbering). */
-  push(block: SampleBlock): EcgStageOutput {
+  /** Feed one block; returns what the chain produced (sample indices in stream numbering). */
+  async push(block: SampleBlock): Promise<EcgStageOutput> {
     const layout = block.channels.map((c) => `${c.name}/${c.units}/${c.gain}/${c.sampleRate}`).join('|');
     if (this.engine === null || layout !== this.layout || block.gap !== 0 || block.firstSample !== this.expected) {
       this.start(block.channels, layout, block.firstSample);
     }
     this.expected = block.firstSample + block.length;
     const engine = this.engine;
-    if (engine === null || this.leadIdx.length === 0) return { beats: [], windows: [] };
+    if (engine === null || this.leadIdx.length === 0) return EMPTY();
     for (let i = 0; i < this.leadIdx.length; i++) this.leads[i] = block.data[this.leadIdx[i] as number] as Int32Array;
-    engine.push(this.leads, block.length);
-    return this.drain(engine);
+    return this.shift(await engine.push(this.leads, block.length));
   }
 
-  /** End of stream: flush the engine's pending beats. */
-  finish(): EcgStageOutput {
+  /** End of stream: flush pending beats and close open conditions. */
+  async finish(): Promise<EcgStageOutput> {
     const e = this.engine;
-    if (!e) return { beats: [], windows: [] };
-    e.finish();
-    const out = this.drain(e);
+    if (!e) return EMPTY();
     this.engine = null;
+    return this.shift(await e.finish());
+  }
+
+  private shift(out: ChainOutput): EcgStageOutput {
+    const o = this.origin;
+    if (o !== 0) {
+      for (const b of out.beats) b.sample += o;
+      for (const w of out.windows) {
+        w.startSample += o;
+        w.endSample += o;
+      }
+      out.rhythm = out.rhythm.map((r) => ({ ...r, sample: r.sample + o, detectedAtSample: r.detectedAtSample + o }));
+    }
     return out;
   }
 
-  private drain(engine: EcgEngine): EcgStageOutput {
-    const beats = engine.drainBeats();
-    const windows = engine.drainWindows();
-    if (this.origin !== 0) {
-      for (const b of beats) b.sample += this.origin;
-      for (const w of windows) {
-        w.startSample += this.origin;
-        w.endSample += this.origin;
-      }
-    }
-    return { beats, windows };
-  }
-
   private start(channels: readonly ChannelInfo[], layout: string, firstSample: number): void {
+    // Conditions open in the old chain are left to the consumer (the alarm layer sees the
+    // technical gap); the new chain starts with no history.
     if (this.engine !== null) this.restarts++;
     this.layout = layout;
     this.origin = firstSample;
@@ -78,12 +80,13 @@ export class EcgStage {
     this.engine =
       first === undefined
         ? null
-        : new EcgEngine({
+        : new AnalysisChain({
             sampleRate: first.sampleRate,
             leads: this.leadIdx.map((i) => {
               const c = channels[i] as ChannelInfo;
               return { name: c.name, gain: c.gain, baseline: c.baseline };
             }),
+            labeller: this.labeller?.(),
           });
   }
 }

@@ -1,0 +1,102 @@
+/**
+ * The ECG analysis chain, one per ECG stream: engine (beats, windows) -> beat labeller
+ * (classifier, optional) -> rhythm monitor (conditions with onset/offset). `vigil analyze`
+ * and the live hub both run exactly this; only where the output goes differs.
+ *
+ * Sample indices are the chain's own (0 = first sample pushed); callers that restart a chain
+ * after a hole in the stream add their own origin.
+ */
+import { EcgEngine, preferredLead, type Beat, type EcgLeadInfo, type WindowReport } from '../ecg/index.ts';
+import type { RhythmConfig } from '../detect/rhythm/config.ts';
+import type { RhythmEvent } from '../detect/rhythm/events.ts';
+import { RhythmMonitor } from '../detect/rhythm/monitor.ts';
+
+/** Sets beat labels (N/S/V/F/Q). May hold beats back (e.g. until the next beat is known). */
+export interface BeatLabeller {
+  /** Beats in stream order; returns the beats now labelled and released, in order. */
+  push(beats: readonly Beat[], nowSample: number): Promise<Beat[]>;
+  /** End of stream: label and release everything held. */
+  flush(): Promise<Beat[]>;
+}
+
+export interface ChainOptions {
+  sampleRate: number;
+  leads: readonly EcgLeadInfo[];
+  labeller?: BeatLabeller;
+  rhythm?: Partial<RhythmConfig>;
+}
+
+export interface ChainOutput {
+  beats: Beat[];
+  windows: WindowReport[];
+  rhythm: RhythmEvent[];
+}
+
+export class AnalysisChain {
+  readonly engine: EcgEngine;
+  readonly monitor: RhythmMonitor;
+  private readonly primary: number;
+  private readonly gain: number;
+  private readonly baseline: number;
+  private pos = 0;
+
+  constructor(private readonly opts: ChainOptions) {
+    this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads });
+    this.monitor = new RhythmMonitor({ sampleRate: opts.sampleRate, config: opts.rhythm });
+    this.primary = preferredLead(opts.leads.map((l) => l.name));
+    const lead = opts.leads[this.primary];
+    this.gain = lead?.gain ?? 200;
+    this.baseline = lead?.baseline ?? 0;
+  }
+
+  /** n samples of every lead, from `offset` in each array. */
+  async push(leads: readonly Int32Array[], n: number, offset = 0): Promise<ChainOutput> {
+    const raw = this.step(leads, n, offset);
+    const beats = this.opts.labeller ? await this.opts.labeller.push(raw, this.pos) : raw;
+    return this.downstream(beats);
+  }
+
+  /** The same, without a labeller (beats keep the engine's N/Q labels); synchronous. */
+  pushSync(leads: readonly Int32Array[], n: number, offset = 0): ChainOutput {
+    if (this.opts.labeller) throw new Error('pushSync: this chain has a beat labeller; use push()');
+    return this.downstream(this.step(leads, n, offset));
+  }
+
+  finishSync(): ChainOutput {
+    if (this.opts.labeller) throw new Error('finishSync: this chain has a beat labeller; use finish()');
+    this.engine.finish();
+    return this.closing(this.engine.drainBeats());
+  }
+
+  private step(leads: readonly Int32Array[], n: number, offset: number): Beat[] {
+    this.engine.push(leads, n, offset);
+    this.monitor.onSamples(leads[this.primary] as Int32Array, n, this.gain, this.baseline, offset);
+    this.pos += n;
+    return this.engine.drainBeats();
+  }
+
+  private downstream(beats: Beat[]): ChainOutput {
+    const windows = this.engine.drainWindows();
+    this.monitor.onBeats(beats);
+    this.monitor.onWindows(windows);
+    this.monitor.advance(this.pos);
+    return { beats, windows, rhythm: this.monitor.drain() };
+  }
+
+  private closing(beats: Beat[]): ChainOutput {
+    const windows = this.engine.drainWindows();
+    this.monitor.onBeats(beats);
+    this.monitor.onWindows(windows);
+    const rhythm = this.monitor.drain().concat(this.monitor.finish(this.pos));
+    return { beats, windows, rhythm };
+  }
+
+  /** End of stream: everything pending, and every open condition closed at the end. */
+  async finish(): Promise<ChainOutput> {
+    this.engine.finish();
+    const raw = this.engine.drainBeats();
+    let beats = this.opts.labeller ? await this.opts.labeller.push(raw, this.pos) : raw;
+    if (this.opts.labeller) beats = beats.concat(await this.opts.labeller.flush());
+    return this.closing(beats);
+  }
+}
