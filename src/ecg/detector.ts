@@ -16,7 +16,17 @@
  *    `weakMinRr`·RR after the last beat, the largest candidate of the look-ahead, and no
  *    strong candidate follows within `weakNextRr`·RR (a look-ahead form of searchback,
  *    which otherwise would report a missed beat > 1.5 RR late);
+ *  - early weak (>= sb × threshold, >= earlyNoiseRatio × NPK, past the T-wave window, the
+ *    largest of the look-ahead, and in every reliable lead): accepted (aberrated or
+ *    premature low-slope beats, e.g. mitdb 201's 'a' beats at ~0.4 RR);
  *  - otherwise noise, and the noise level NPK follows it.
+ * Before that, two rejections that look at the leads and the look-ahead:
+ *  - single-lead: a lead that has reliably shown the recent beats (per-lead presence, a
+ *    running mean of its relative feature at accepted beats) shows < absentRatio of it here,
+ *    and the candidate is premature (< singlePremature × RR) or a strong candidate follows
+ *    within the look-ahead: a P/T wave or artefact confined to one lead;
+ *  - P wave: a strong candidate >= pWaveRatio × larger and steeper (slope ratio < pSlopeRatio)
+ *    follows 200 ms..min(pWaveS, RR/2) later.
  * Detections go to a small typed-array queue that the engine drains.
  */
 import type { LeadFrontEnd } from './filters.ts';
@@ -40,6 +50,22 @@ export interface DetectorConfig {
   bpDelay: number;
   primaryLead: number;
   maxRrS: number;
+  /** Single-lead test: a lead counts as reliable when its presence level is >= this. */
+  presenceMin: number;
+  /** ... and as absent from a candidate whose relative feature is < this × its presence. */
+  absentRatio: number;
+  /** A single-lead candidate earlier than this × mean RR is rejected. */
+  singlePremature: number;
+  /** P-wave test: a candidate followed within this many seconds by a larger strong one... */
+  pWaveS: number;
+  /** ... at least this many times larger (and closer than half the mean RR) is a P wave. */
+  pWaveRatio: number;
+  /** ... and whose weighted max slope is below this × the larger one's. */
+  pSlopeRatio: number;
+  /** Early weak beat: past the T-wave window, >= this × the noise peak level NPK... */
+  earlyNoiseRatio: number;
+  /** ... and in every reliable lead at >= this × its presence level. */
+  earlyMinRel: number;
 }
 
 const QCAP = 256;
@@ -63,6 +89,9 @@ export class QrsDetector {
   private readonly coef: Float64Array;
   private readonly lastSlope: Float64Array;
   private readonly val: Float64Array;
+  /** Per-lead presence: running mean of min(rel, 1.5) over accepted beats (how reliably the lead shows beats). */
+  readonly presence: Float64Array;
+  private readonly relTmp: Float64Array;
   // candidate ring
   private readonly cPos = new Float64Array(QCAP);
   private readonly cH = new Float64Array(QCAP);
@@ -84,6 +113,7 @@ export class QrsDetector {
   private readonly refr: number;
   private readonly hold: number;
   private readonly decide: number;
+  private readonly pWave: number;
 
   constructor(fe: readonly LeadFrontEnd[], cfg: DetectorConfig) {
     this.fe = fe;
@@ -94,10 +124,13 @@ export class QrsDetector {
     this.coef = new Float64Array(this.L);
     this.lastSlope = new Float64Array(this.L);
     this.val = new Float64Array(this.L);
+    this.presence = new Float64Array(this.L).fill(1);
+    this.relTmp = new Float64Array(this.L);
     this.rrAvg = 0.8 * cfg.fs;
     this.refr = Math.round(cfg.refractoryS * cfg.fs);
     this.hold = Math.round(cfg.holdS * cfg.fs);
     this.decide = Math.round(cfg.decideS * cfg.fs);
+    this.pWave = Math.round(cfg.pWaveS * cfg.fs);
     this.updateCoef();
   }
 
@@ -172,6 +205,10 @@ export class QrsDetector {
         pkPos = n;
       }
       if (this.cHead !== this.cTail && (this.cPos[this.cHead] as number) + this.decide <= n) {
+        // The peak still rising at n is part of the look-ahead (P-wave test).
+        this.pk = pk;
+        this.pkPos = pkPos;
+        this.rising = rising;
         this.decideUpTo(n);
         // An accepted beat rescales the leads: reload the fusion coefficients.
         c0 = coef[0] as number;
@@ -210,6 +247,8 @@ export class QrsDetector {
     let biggerSoon = false;
     let biggerAhead = false;
     let strongNext = Infinity;
+    const pGap = Math.min(this.pWave, 0.5 * this.rrAvg);
+    let pAt = -1;
     for (let j = this.cHead; j !== this.cTail; j = (j + 1) & (QCAP - 1)) {
       const p2 = this.cPos[j] as number;
       const h2 = this.cH[j] as number;
@@ -219,8 +258,13 @@ export class QrsDetector {
         if (p2 - pos < this.refr) biggerSoon = true;
       }
       if (h2 >= thr && p2 - pos < strongNext) strongNext = p2 - pos;
+      if (pAt < 0 && h2 >= thr && h2 >= cfg.pWaveRatio * h && p2 - pos >= this.refr && p2 - pos <= pGap) pAt = p2;
     }
+    // The peak still rising: its height so far is a lower bound of its final height.
+    if (pAt < 0 && this.rising && this.pkPos - pos >= this.refr && this.pkPos - pos <= pGap && this.pk >= thr && this.pk >= cfg.pWaveRatio * h) pAt = this.pkPos;
     if (biggerSoon) return;
+    if (pAt >= 0 && this.weightedSlope(pos) < cfg.pSlopeRatio * this.weightedSlope(pAt)) return;
+    if (h >= cfg.sbCoef * thr && this.isSingleLead(pos) && (dt < cfg.singlePremature * this.rrAvg || strongNext <= this.decide)) return;
     if (h >= thr) {
       if (dt < cfg.tWaveS * cfg.fs && this.isTWave(pos)) {
         this.npk += 0.125 * (h - this.npk);
@@ -239,7 +283,65 @@ export class QrsDetector {
       this.accept(pos, h, 0.25);
       return;
     }
+    if (
+      h >= cfg.sbCoef * thr &&
+      h >= cfg.earlyNoiseRatio * this.npk &&
+      !biggerAhead &&
+      dt >= cfg.tWaveS * cfg.fs &&
+      this.inAllLeads(pos, cfg.earlyMinRel)
+    ) {
+      this.accept(pos, h, 0.25);
+      return;
+    }
     this.npk += 0.125 * (h - this.npk);
+  }
+
+  /**
+   * True when every reliable lead shows the candidate at >= minRel × its presence level: an
+   * early, low-slope beat (aberrated or premature) that stands well clear of the noise peaks
+   * and projects onto all leads, unlike a P/T wave or an artefact confined to one lead.
+   */
+  private inAllLeads(pos: number, minRel: number): boolean {
+    const rel = this.relTmp;
+    this.relPeaks(pos, rel);
+    let n = 0;
+    for (let i = 0; i < this.L; i++) {
+      const p = this.presence[i] as number;
+      if ((this.weight[i] as number) <= 0 || p < this.cfg.presenceMin) continue;
+      if ((rel[i] as number) < minRel * p) return false;
+      n++;
+    }
+    return n > 0;
+  }
+
+  /** Per-lead feature peak within ±30 ms of pos relative to the lead's QRS level, into out. */
+  private relPeaks(pos: number, out: Float64Array): void {
+    const w = Math.round(0.03 * this.cfg.fs);
+    for (let i = 0; i < this.L; i++) {
+      const fe = this.fe[i] as LeadFrontEnd;
+      let mx = 0;
+      for (let n = pos - w; n <= pos + w; n++) {
+        const v = fe.ft[n & fe.mask] as number;
+        if (v > mx) mx = v;
+      }
+      out[i] = mx / (this.scale[i] as number);
+    }
+  }
+
+  /**
+   * True when a lead that has reliably shown the recent beats (presence >= presenceMin) shows
+   * (almost) nothing at this candidate while another lead carries it: a P/T wave or artefact
+   * confined to one lead rather than a QRS, which projects onto every lead that sees the heart.
+   */
+  private isSingleLead(pos: number): boolean {
+    if (this.L < 2) return false;
+    const rel = this.relTmp;
+    this.relPeaks(pos, rel);
+    for (let i = 0; i < this.L; i++) {
+      const p = this.presence[i] as number;
+      if ((this.weight[i] as number) > 0 && p >= this.cfg.presenceMin && (rel[i] as number) < this.cfg.absentRatio * p) return true;
+    }
+    return false;
   }
 
   /** Max |bp slope| per lead over the feature window ending at pos, into this.val. */
@@ -257,6 +359,15 @@ export class QrsDetector {
       }
       out[i] = mx;
     }
+  }
+
+  /** Quality-weighted sum of the per-lead max slopes at pos, each relative to its lead's QRS level. */
+  private weightedSlope(pos: number): number {
+    const s = this.val;
+    this.slopes(pos, s);
+    let num = 0;
+    for (let i = 0; i < this.L; i++) num += ((this.weight[i] as number) * (s[i] as number)) / (this.scale[i] as number);
+    return num;
   }
 
   private isTWave(pos: number): boolean {
@@ -306,6 +417,8 @@ export class QrsDetector {
       const wi = this.weight[i] as number;
       if (wi > 0) {
         active++;
+        const pr = this.presence[i] as number;
+        this.presence[i] = pr + 0.125 * (Math.min(rel, 1.5) - pr);
         if (rel > 0.3) agree++;
         // One beat moves the level by at most 25 % (clamp at 3x): an artefact cannot blind the lead.
         this.scale[i] = Math.max(cfg.minScale, sc + 0.125 * (Math.min(mx, 3 * sc) - sc));

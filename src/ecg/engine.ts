@@ -31,6 +31,14 @@ interface DetectorTuningBase extends Record<DetectorKnob, number> {
   weakMinRr: number;
   weakNextRr: number;
   maxRrS: number;
+  presenceMin: number;
+  absentRatio: number;
+  singlePremature: number;
+  pWaveS: number;
+  pWaveRatio: number;
+  pSlopeRatio: number;
+  earlyNoiseRatio: number;
+  earlyMinRel: number;
 }
 export type DetectorTuning = DetectorTuningBase;
 
@@ -42,13 +50,21 @@ export const DETECTOR_DEFAULTS: Readonly<DetectorTuningBase> = {
   refractoryS: 0.2,
   holdS: 0.1,
   decideS: 0.3,
-  thCoef: 0.35,
+  thCoef: 0.45,
   sbCoef: 0.5,
   tWaveS: 0.36,
   tSlopeRatio: 0.5,
   weakMinRr: 0.8,
   weakNextRr: 0.5,
   maxRrS: 3,
+  presenceMin: 0.5,
+  absentRatio: 0.15,
+  singlePremature: 0.85,
+  pWaveS: 0.28,
+  pWaveRatio: 1.3,
+  pSlopeRatio: 0.7,
+  earlyNoiseRatio: 4,
+  earlyMinRel: 0.2,
 };
 
 
@@ -145,6 +161,9 @@ export class EcgEngine {
       fs, refractoryS: d.refractoryS, holdS: d.holdS, decideS: d.decideS, thCoef: d.thCoef, sbCoef: d.sbCoef,
       tWaveS: d.tWaveS, tSlopeRatio: d.tSlopeRatio, weakMinRr: d.weakMinRr, weakNextRr: d.weakNextRr,
       minScale: 0.002, featureDelay: Math.round(bpDelay + 1 + (adLen - 1) / 2), bpDelay, primaryLead: primary, maxRrS: d.maxRrS,
+      presenceMin: d.presenceMin, absentRatio: d.absentRatio, singlePremature: d.singlePremature,
+      pWaveS: d.pWaveS, pWaveRatio: d.pWaveRatio, pSlopeRatio: d.pSlopeRatio,
+      earlyNoiseRatio: d.earlyNoiseRatio, earlyMinRel: d.earlyMinRel,
     };
     this.det = new QrsDetector(this.fe, cfg);
     this.quality = new LeadQuality(this.fe, fs, opts.leads.map((l) => l.gain));

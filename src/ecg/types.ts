@@ -42,7 +42,9 @@ export interface EcgEngineOptions {
 
 export type DetectorKnob =
   | 'bandLowHz' | 'bandHighHz' | 'mwiS' | 'refractoryS' | 'holdS' | 'decideS' | 'thCoef' | 'sbCoef'
-  | 'tWaveS' | 'tSlopeRatio' | 'weakMinRr' | 'weakNextRr' | 'maxRrS';
+  | 'tWaveS' | 'tSlopeRatio' | 'weakMinRr' | 'weakNextRr' | 'maxRrS'
+  | 'presenceMin' | 'absentRatio' | 'singlePremature' | 'pWaveS' | 'pWaveRatio' | 'pSlopeRatio'
+  | 'earlyNoiseRatio' | 'earlyMinRel';
 
 export interface Beat {
   /** Absolute sample index of the R peak (fiducial) in the stream. */

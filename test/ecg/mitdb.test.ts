@@ -13,7 +13,7 @@ if (dir === null) {
   const mitdb = dir;
   describe('ecg engine: QRS accuracy on MIT-BIH (bxb rules, 150 ms, from minute 5)', function () {
     this.timeout(120_000);
-    it('gross Se and +P stay >= 99.5 % over every record present', async () => {
+    it('gross Se and +P stay >= 99.8 % over every record present', async () => {
       const names = readdirSync(mitdb).filter((f) => f.endsWith('.hea')).map((f) => f.slice(0, -4)).sort();
       assert.ok(names.length > 0);
       let tp = 0;
@@ -36,8 +36,8 @@ if (dir === null) {
       }
       const se = tp / (tp + fn);
       const ppv = tp / (tp + fp);
-      assert.ok(se >= 0.995, `gross Se ${(100 * se).toFixed(3)} %`);
-      assert.ok(ppv >= 0.995, `gross +P ${(100 * ppv).toFixed(3)} %`);
+      assert.ok(se >= 0.998, `gross Se ${(100 * se).toFixed(3)} %`);
+      assert.ok(ppv >= 0.998, `gross +P ${(100 * ppv).toFixed(3)} %`);
     });
   });
 }
