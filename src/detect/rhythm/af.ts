@@ -10,11 +10,13 @@
  *   log 16; Dash et al. 2009): AF spreads the RRs, bigeminy/trigeminy cluster them.
  * - Turning-point ratio (Dash et al. 2009): random RR series turn at 2/3 of points; an
  *   alternating bigeminal pattern turns at nearly every point.
- * A window is irregular when all three agree; AF starts after `confirmBeats` irregular
- * windows in a row and ends after as many regular ones, judged with thresholds relaxed by
+ * A window is irregular when all three agree; AF starts after `onsetBeats` irregular
+ * windows in a row and ends after `offsetBeats` regular ones, judged with thresholds relaxed by
  * `stayFactor` (hysteresis). The onset/offset
  * sample is the middle of the window at the first decision, where a window-wide measure
  * crosses on a step change of rhythm.
+ * Atrial flutter with variable block is as irregular by these measures and is called AF
+ * (see README.md): RR timing alone cannot tell them apart.
  */
 
 export const AF_TUNING = {
@@ -24,8 +26,17 @@ export const AF_TUNING = {
   maxTpr: 0.85,
   /** Once in AF, the irregularity thresholds relax by this factor (hysteresis: AF rate and RR spread wander). */
   stayFactor: 0.75,
-  /** Consecutive irregular / regular windows to switch state. */
-  confirmBeats: 6,
+  /**
+   * Consecutive irregular windows (one per beat) before AF is called. On top of the 40-beat
+   * window this asks for the irregularity to persist ~55 beats, the order of the 30-60 beats
+   * that AF detectors on RR series use before a decision (Dash et al. 2009 use 128-beat
+   * segments; Tateno & Glass 2001 50 beats). Shorter bursts of irregularity are sinus
+   * arrhythmia with detection jitter or ectopy runs (mitdb 108: an 11-window burst at
+   * median |dRR| 0.12-0.13 in sinus rhythm).
+   */
+  onsetBeats: 16,
+  /** Consecutive regular windows before AF ends (sooner: the window itself already lags). */
+  offsetBeats: 6,
   /** Fraction of the window that must be usable intervals. */
   minUsable: 0.6,
 } as const;
@@ -106,7 +117,7 @@ export class AfDetector {
     }
     if (this.run === 0) this.runMid = this.at[(this.head + (this.n >> 1)) % this.n] as number;
     this.run++;
-    if (this.run < AF_TUNING.confirmBeats) return null;
+    if (this.run < (this.active ? AF_TUNING.offsetBeats : AF_TUNING.onsetBeats)) return null;
     this.run = 0;
     this.active = !this.active;
     return { phase: this.active ? 'onset' : 'offset', sample: this.runMid };

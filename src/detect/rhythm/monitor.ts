@@ -51,6 +51,8 @@ export class RhythmMonitor {
   private vfQuiet = 0;
   private vfStreak = -1;
   private vfLastFib = -1;
+  private vfStrict = 0;
+  private vfOrganised = 0;
 
   constructor(opts: RhythmMonitorOptions) {
     this.fs = opts.sampleRate;
@@ -94,7 +96,11 @@ export class RhythmMonitor {
     }
     this.signalAbsent = this.flatRun >= flatN;
     this.vf.push(lead, n, gainPerMv, baseline, offset, (f) => this.decideVf(f));
-    this.advance(this.vf.samplesSeen);
+    // Only the clock moves here: the beats of this block come after the samples (onBeats), so
+    // judging "no beat for 4 s" now would miss the beats the engine is about to deliver and
+    // raise a false asystole whenever a long RR ends inside the block. advance(blockEnd),
+    // called after onBeats, makes the timing decisions.
+    if (this.vf.samplesSeen > this.now) this.now = this.vf.samplesSeen;
   }
 
   onBeats(beats: readonly Beat[]): void {
@@ -159,14 +165,28 @@ export class RhythmMonitor {
     this.timing.resetRate(sample, now);
   }
 
+  /**
+   * VF state machine over the analysis windows: a stretch of windows that sustain VF
+   * (relaxed thresholds), started onsetBackS before its first window's end, alarms once it
+   * spans vfDurationS and holds minStrictWindows fully fibrillatory windows. Before the alarm
+   * it is dropped after offsetWindows windows that do not sustain it; a declared VF ends after
+   * offsetWindows organised windows in a row (baseline back) or offsetAnyWindows windows
+   * that do not sustain it, dated at the end of its last sustaining window.
+   */
   private decideVf(f: VfFeatures): void {
     const now = Math.max(this.now, f.endSample);
-    const half = Math.round((VF_TUNING.windowS * this.fs) / 2);
-    if (f.fibrillatory) {
+    const t = VF_TUNING;
+    if (f.sustains) {
       this.vfQuiet = 0;
-      if (this.vfStreak < 0) this.vfStreak = f.endSample - half;
+      this.vfOrganised = 0;
+      if (this.vfStreak < 0) {
+        this.vfStreak = Math.max(0, f.endSample - Math.round(t.onsetBackS * this.fs));
+        this.vfStrict = 0;
+      }
+      if (f.fibrillatory) this.vfStrict++;
       this.vfLastFib = f.endSample;
-      if (f.endSample - this.vfStreak >= this.config.vfDurationS * this.fs && !this.t.isActive('vfib')) {
+      const long = f.endSample - this.vfStreak >= this.config.vfDurationS * this.fs;
+      if (long && this.vfStrict >= t.minStrictWindows && !this.t.isActive('vfib')) {
         if (this.t.onset('vfib', this.vfStreak, now, { leakage: Math.round(f.leakage * 100) / 100, freqHz: Math.round(f.freqHz * 10) / 10 })) {
           this.interrupt(this.vfStreak, now);
           for (const id of ['asystole', 'pause'] as const) this.t.offset(id, this.vfStreak, now, { reason: 'vfib' });
@@ -176,10 +196,12 @@ export class RhythmMonitor {
     }
     if (this.vfStreak < 0) return;
     this.vfQuiet++;
-    if (this.vfQuiet >= VF_TUNING.offsetWindows) {
+    this.vfOrganised = f.organised ? this.vfOrganised + 1 : 0;
+    if (this.vfOrganised >= t.offsetWindows || this.vfQuiet >= t.offsetAnyWindows || (this.vfQuiet >= t.offsetWindows && !this.t.isActive('vfib'))) {
       this.t.offset('vfib', this.vfLastFib, now);
       this.vfStreak = -1;
       this.vfQuiet = 0;
+      this.vfOrganised = 0;
     }
   }
 }

@@ -36,8 +36,45 @@ export const VF_TUNING = {
   /** RR coefficient of variation under which >= 3 narrow beats in the window are a regular QRS rhythm. */
   regularRrCv: 0.08,
   narrowQrsS: 0.11,
-  /** Consecutive non-fibrillatory windows before VF ends (hysteresis). */
+  /**
+   * Consecutive organised windows (an isoelectric baseline is back: TCSC under minTcsc or
+   * leakage at least organisedLeakage, spiky complexes on a baseline; or the wave is below
+   * minMeanAbsMv, asystole's business) that end a VF stretch ...
+   */
   offsetWindows: 3,
+  /**
+   * ... or consecutive windows of any kind that do not sustain it (6 s): windows without a
+   * baseline that fail the VF tests (noise-like 10-13 Hz stretches inside mitdb 207's 98-s
+   * episode) neither continue nor end VF on their own.
+   */
+  offsetAnyWindows: 12,
+  /** Leakage of QRS complexes on a baseline (mitdb 207 rhythm between VF episodes: 0.77-0.82; noise inside VF <= 0.76 for single windows). */
+  organisedLeakage: 0.75,
+  /**
+   * The first fibrillatory window is only partly VF: with leakage ~0.4 in VF and ~0.75 in a
+   * QRS rhythm (mitdb 207 medians), a window's leakage, a ratio of sums, crosses maxLeakage
+   * when ~2/3 of it is VF. The wave is dated back this far from the end of that window, so
+   * the 4-s duration rule counts the VF actually seen rather than 4 s of whole windows
+   * (a 4.3-s VFL episode in mitdb 207 at 242 s was otherwise missed).
+   */
+  onsetBackS: 2,
+  /**
+   * Windows that sustain a fibrillatory stretch pass relaxed thresholds (hysteresis as in
+   * every monitor's VF latch: coarse VF degenerates into stretches of lower organisation, and
+   * mitdb 207's 98-s episode otherwise breaks into three pieces): leakage up to this, ...
+   */
+  sustainMaxLeakage: 0.65,
+  /**
+   * ... and the regular-QRS veto waived up to this leakage (flutter is regular: the engine
+   * finds a regular ~180-240/min narrow "QRS" train in it, mitdb 207 at 242-247 s).
+   */
+  sustainVetoLeakage: 0.5,
+  /**
+   * A stretch of sustaining windows alarms VF once it spans vfDurationS (dated back by
+   * onsetBackS) and holds at least this many fully fibrillatory windows (2 s of them at the
+   * 0.5-s hop): the relaxed windows extend a VF stretch, they never make one alone.
+   */
+  minStrictWindows: 4,
 } as const;
 
 export interface VfFeatures {
@@ -48,6 +85,10 @@ export interface VfFeatures {
   meanAbsMv: number;
   regularQrs: boolean;
   fibrillatory: boolean;
+  /** The window keeps an already declared VF going (relaxed thresholds, see VF_TUNING). */
+  sustains: boolean;
+  /** The window shows an organised (non-VF) signal: baseline back, or too small for VF. */
+  organised: boolean;
 }
 
 const BEAT_RING = 16;
@@ -67,10 +108,6 @@ export class VfDetector {
   private readonly bWidth = new Float32Array(BEAT_RING);
   private bCount = 0;
   private bHead = 0;
-  /** Start estimate of the current fibrillatory streak, or -1. */
-  streakStart = -1;
-  /** Consecutive non-fibrillatory windows. */
-  quietWindows = 0;
   /** Last window's verdict (the asystole detector defers while the wave looks fibrillatory). */
   fibrillatoryNow = false;
   last: VfFeatures | null = null;
@@ -172,9 +209,11 @@ export class VfDetector {
     const freqHz = this.fs / (2 * halfPeriod);
     const regularQrs = this.regularQrs(start, end);
     const t = VF_TUNING;
-    const fibrillatory =
-      leakage <= t.maxLeakage && tcsc >= t.minTcsc && freqHz >= t.minFreqHz && freqHz <= t.maxFreqHz && meanAbs >= t.minMeanAbsMv && !regularQrs;
-    return { endSample: end, leakage, tcsc, freqHz, meanAbsMv: meanAbs, regularQrs, fibrillatory };
+    const wave = tcsc >= t.minTcsc && freqHz >= t.minFreqHz && freqHz <= t.maxFreqHz && meanAbs >= t.minMeanAbsMv;
+    const fibrillatory = wave && leakage <= t.maxLeakage && !regularQrs;
+    const sustains = wave && leakage <= t.sustainMaxLeakage && (!regularQrs || leakage <= t.sustainVetoLeakage);
+    const organised = tcsc < t.minTcsc || meanAbs < t.minMeanAbsMv || leakage >= t.organisedLeakage;
+    return { endSample: end, leakage, tcsc, freqHz, meanAbsMv: meanAbs, regularQrs, fibrillatory, sustains, organised };
   }
 
   /** >= 3 narrow beats in [start, end) with steady RR. */

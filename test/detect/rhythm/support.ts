@@ -20,7 +20,15 @@ const TRUTH_LABEL: Readonly<Record<string, string>> = { N: 'N', V: 'V', A: 'S', 
  * Run a scenario; engine beats are labelled from the synthetic truth (nearest truth beat
  * within 100 ms, else 'Q') so these tests do not depend on the beat classifier.
  */
-export function runScenario(ref: string | ScenarioSpec, durationS: number, config: Partial<RhythmConfig> = {}, fs = 250, seed = 3): ScenarioRun {
+export function runScenario(
+  ref: string | ScenarioSpec,
+  durationS: number,
+  config: Partial<RhythmConfig> = {},
+  fs = 250,
+  seed = 3,
+  /** Feed block length (the chain and `vigil analyze` use up to 1 s). */
+  blockS = 0.25,
+): ScenarioRun {
   const s = synthesize(ref, { durationS, sampleRate: fs, seed, leads: ['II', 'V1'] });
   const truthBeats = s.truth.filter((e) => e.code in TRUTH_LABEL);
   const rhythm = s.truth.filter((e) => e.code === '+').map((e) => ({ sample: e.sample, aux: e.aux }));
@@ -37,7 +45,7 @@ export function runScenario(ref: string | ScenarioSpec, durationS: number, confi
   const beats: Beat[] = [];
   const ch = s.channels[0];
   if (ch === undefined) throw new Error('no channel');
-  const block = Math.round(fs / 4);
+  const block = Math.round(fs * blockS);
   const feed = (bs: Beat[]): void => {
     for (const b of bs) label(b);
     beats.push(...bs);
