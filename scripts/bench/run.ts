@@ -2,6 +2,7 @@
  * `npm run bench`: one JSON object per line on stdout, {"metric","value","unit"}, each the
  * median of repeated runs. Progress goes to stderr on a terminal only.
  */
+import { benchClassifier } from './classifier.ts';
 import { benchEcg } from './ecg.ts';
 import { benchOpenView } from './openview.ts';
 import type { Metric } from './stats.ts';
@@ -11,6 +12,7 @@ const suites: Array<[string, () => Promise<Metric[]>]> = [
   ['wfdb', () => benchWfdb()],
   ['openview', () => benchOpenView()],
   ['ecg', () => benchEcg()],
+  ['classifier', () => benchClassifier()],
 ];
 
 const only = process.argv.slice(2);

@@ -1,34 +1,44 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyzeRecord, windowLine } from '../analysis/record.ts';
+import { fileURLToPath } from 'node:url';
+import { analyzeRecord, analyzeRecordLabelled, windowLine } from '../analysis/record.ts';
+import { BeatClassifier, BeatLabeler } from '../detect/classifier.ts';
 import { VigilError } from '../core/errors.ts';
 import { writeAnnotations } from '../wfdb/annotations.ts';
 import { readRecord } from '../wfdb/record.ts';
 import { EXIT_OK, parse, report, str, type CommandSpec, type Io } from './common.ts';
 
+/** The committed model, found relative to this file so `vigil analyze` works from any directory. */
+export const DEFAULT_MODEL = fileURLToPath(new URL('../../models/beat-classifier.onnx', import.meta.url));
+
 export const analyzeSpec: CommandSpec = {
   name: 'analyze',
   summary: 'Analyse WFDB records offline with the hub\'s ECG engine; write beat annotations and window reports.',
-  usage: 'vigil analyze RECORD... [--out DIR] [--json]',
+  usage: 'vigil analyze RECORD... [--out DIR] [--model FILE | --no-model] [--json]',
   help: `
 RECORD is a WFDB record path without extension (e.g. ../shared/data/mitdb/101). For each one,
 the record is pushed through the same streaming engine the hub runs live, and two files are
 written:
 
   DIR/<record>.vigil   WFDB MIT-format annotations (readable by the WFDB tools and 'vigil eval'):
-                       a beat annotation at each detected R peak (N, A, V, F, Q), and signal-
-                       quality annotations (~) around unanalyzable stretches
+                       a beat annotation at each detected R peak, classified N, A (S), V, F or Q
+                       by the beat classifier; rhythm annotations (+ with '(VT', '(AFIB',
+                       '(VFL', '(ASYS' ...); signal-quality annotations (~) around
+                       unanalyzable stretches
   DIR/<record>.jsonl   one JSON object per window: heart rate, HRV (SDNN, RMSSD, pNN50),
                        signal quality, unanalyzable and lead-off flags
 
 Options:
-  --out DIR   where to write (default: the current directory)
-  --json      print one JSON summary line per record on stdout
+  --out DIR     where to write (default: the current directory)
+  --model FILE  beat classifier (default: models/beat-classifier.onnx; its sha256 and
+                shapes are checked against the manifest beside it)
+  --no-model    no classifier: beats are labelled N (or Q when the signal is poor)
+  --json        print one JSON summary line per record on stdout
   -h, --help  show this help
 
 Progress goes to stderr on a terminal. Exit status: 0 all analysed, 1 a record failed
 (the others are still written), 2 bad command line.`,
-  options: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
+  options: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, model: { type: 'string' }, 'no-model': { type: 'boolean' } },
   allowPositionals: true,
 };
 
@@ -40,6 +50,9 @@ export async function analyze(argv: string[], io: Io): Promise<number> {
     json = p.values.json === true;
     if (p.positionals.length === 0) throw new VigilError('VIGIL_USAGE', `expected at least one RECORD\nusage: ${analyzeSpec.usage}`);
     const out = str(p, 'out') ?? '.';
+    if (p.values['no-model'] === true && str(p, 'model') !== undefined) throw new VigilError('VIGIL_USAGE', '--model and --no-model exclude each other');
+    // A bad model is refused before any record is read (wrong hash, shape, missing file).
+    const classifier = p.values['no-model'] === true ? null : await BeatClassifier.load(str(p, 'model') ?? DEFAULT_MODEL);
     await mkdir(out, { recursive: true });
     let failed = 0;
     for (const [i, record] of p.positionals.entries()) {
@@ -47,13 +60,18 @@ export async function analyze(argv: string[], io: Io): Promise<number> {
       if (io.isTTY && !json) io.err(`\ranalyze: ${i + 1}/${p.positionals.length} ${name}    `);
       try {
         const rec = await readRecord(record);
-        const res = analyzeRecord(rec);
+        const res = classifier
+          ? await analyzeRecordLabelled(rec, new BeatLabeler(classifier, { sampleRate: rec.header.samplingFrequency, leadNames: rec.header.signals.map((x) => x.description) }))
+          : analyzeRecord(rec);
         const fs = rec.header.samplingFrequency;
         await writeFile(path.join(out, `${name}.vigil`), writeAnnotations(res.annotations));
         await writeFile(path.join(out, `${name}.jsonl`), res.windows.map((w) => windowLine(w, fs)).join('\n') + (res.windows.length ? '\n' : ''));
+        const count = (l: string): number => res.beats.reduce((n, b) => n + (b.label === l ? 1 : 0), 0);
         const summary = {
           record: name,
           beats: res.beats.length,
+          classes: { N: count('N'), S: count('S'), V: count('V'), F: count('F'), Q: count('Q') },
+          conditions: [...new Set(res.rhythm.filter((r) => r.phase === 'onset').map((r) => r.condition))],
           durationS: Math.round(res.durationS * 10) / 10,
           engineS: Math.round(res.engineS * 1e4) / 1e4,
           timesRealTime: Math.round(res.durationS / Math.max(res.engineS, 1e-9)),
@@ -67,6 +85,7 @@ export async function analyze(argv: string[], io: Io): Promise<number> {
       }
     }
     if (io.isTTY && !json) io.err(`\ranalyze: ${p.positionals.length - failed}/${p.positionals.length} records written to ${out}\n`);
+    await classifier?.close();
     return failed > 0 ? 1 : EXIT_OK;
   } catch (e: unknown) {
     return report(e, io, json);
