@@ -15,6 +15,9 @@ import type { Logger } from './core/log.ts';
 import { RetentionJob } from './store/retention.ts';
 import { Store } from './store/store.ts';
 import { EcgStage, type EcgStageOutput } from './pipeline/ecg-stage.ts';
+import { BeatClassifier, BeatLabeler } from './detect/classifier.ts';
+import { DEFAULT_MODEL } from './analysis/model.ts';
+import { isVigilError } from './core/errors.ts';
 import type { Beat, WindowReport } from './ecg/index.ts';
 
 export interface HubDeps {
@@ -78,8 +81,28 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
   const devices = new Map<string, DeviceEntry>();
   const startedAt = deps.clock.wallMs();
 
+  // The beat classifier. A model that cannot be loaded (missing, wrong hash or shape) must not
+  // keep the bed from being monitored: beats then stay N/Q, and the failure is reported.
+  let classifier: BeatClassifier | null = null;
+  let classifierStatus: Record<string, unknown> = { enabled: false };
+  if (config.analysis.classifier) {
+    const file = config.analysis.model === null ? DEFAULT_MODEL : path.resolve(deps.baseDir, config.analysis.model);
+    try {
+      classifier = await BeatClassifier.load(file);
+      classifierStatus = { enabled: true, ok: true, model: file, sha256: classifier.info.sha256 };
+    } catch (e: unknown) {
+      const code = isVigilError(e) ? e.code : 'VIGIL_INTERNAL';
+      classifierStatus = { enabled: true, ok: false, model: file, code, message: errorMessage(e) };
+      log.error('beat classifier not loaded: beats stay unclassified (N/Q)', { model: file, code, err: errorMessage(e) });
+    }
+  }
+  const labeller = classifier
+    ? (sampleRate: number, leadNames: readonly string[]) => new BeatLabeler(classifier as BeatClassifier, { sampleRate, leadNames })
+    : undefined;
+
   const status = async (): Promise<Record<string, unknown>> => ({
     hub: { id: config.hub.id, bed: config.hub.bed, startedAt: new Date(startedAt).toISOString(), uptimeS: Math.round((deps.clock.wallMs() - startedAt) / 1000) },
+    classifier: classifierStatus,
     devices: [...devices.values()].map((d) => ({
       id: d.driver.id,
       kind: d.driver.kind,
@@ -123,6 +146,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       for (const d of devices.values()) record(await d.ecg.finish(), d, store);
       await server.close();
       await store.close();
+      await classifier?.close();
       // What every driver delivered, all of it now acknowledged by the store.
       const delivered = [...devices.values()].map((d) => ({ id: d.driver.id, samples: d.driver.stats().samples, measurements: d.driver.stats().measurements }));
       log.info('hub stopped: store flushed and closed', { delivered });
@@ -137,7 +161,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
         serialBinding: deps.serialBinding,
         baseDir: deps.baseDir,
       });
-      const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id), lastWindow: null, beats: 0, timeRef: null, active: new Set() };
+      const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id, labeller), lastWindow: null, beats: 0, timeRef: null, active: new Set() };
       entry.pump = pump(driver, entry, store, log);
       devices.set(dc.id, entry);
       await driver.open();

@@ -38,6 +38,7 @@ describe('startHub (composition root)', function () {
       },
     });
     assert.match(hub.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal(((await hub.status()).classifier as { ok: boolean }).ok, true, 'the shipped beat classifier loads');
     await new Promise((r) => setTimeout(r, 2000));
     const status = (await hub.status()) as { devices: Array<{ id: string; kind: string; stats: { samples: number }; ecg: { beats: number; hrBpm: number | null } | null }> };
     await hub.stop();
@@ -84,5 +85,23 @@ describe('startHub (composition root)', function () {
     );
     const store = await Store.open({ dir: dataDir });
     await store.close();
+  });
+
+  it('a beat classifier that fails to load does not stop the bed from being monitored; the failure is reported', async () => {
+    const config = validateConfig({
+      hub: { dataDir: path.join(dir, 'bad-model') },
+      http: { port: 0 },
+      analysis: { model: path.join(dir, 'no-such-model.onnx') },
+      devices: [{ type: 'synthetic', id: 'sim', scenario: 'sinus', speed: 50 }],
+    });
+    const hub = await startHub(config, { clock: new SystemClock(), logger: silentLogger, baseDir: repoRoot, serialBinding: async () => ({}) as BindingInterface });
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const st = (await hub.status()) as { classifier: { ok: boolean; code: string }; devices: Array<{ ecg: { beats: number } | null }> };
+      assert.deepEqual([st.classifier.ok, st.classifier.code], [false, 'VIGIL_MODEL_MISSING']);
+      assert.ok((st.devices[0]?.ecg?.beats ?? 0) > 10, 'beats are still found');
+    } finally {
+      await hub.stop();
+    }
   });
 });

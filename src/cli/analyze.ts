@@ -1,15 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DEFAULT_MODEL } from '../analysis/model.ts';
 import { analyzeRecord, analyzeRecordLabelled, windowLine } from '../analysis/record.ts';
 import { BeatClassifier, BeatLabeler } from '../detect/classifier.ts';
 import { VigilError } from '../core/errors.ts';
 import { writeAnnotations } from '../wfdb/annotations.ts';
 import { readRecord } from '../wfdb/record.ts';
 import { EXIT_OK, parse, report, str, type CommandSpec, type Io } from './common.ts';
-
-/** The committed model, found relative to this file so `vigil analyze` works from any directory. */
-export const DEFAULT_MODEL = fileURLToPath(new URL('../../models/beat-classifier.onnx', import.meta.url));
 
 export const analyzeSpec: CommandSpec = {
   name: 'analyze',

@@ -103,6 +103,14 @@ export const configSchema = z.strictObject({
       flushIntervalMs: 250,
       retention: { schedule: '*/10 * * * *', waveformMaxAgeHours: 72, measurementsMaxAgeDays: 30, eventsMaxAgeDays: 90, maxBytes: 2_000_000_000 },
     }),
+  analysis: z
+    .strictObject({
+      /** Classify beats (N/S/V/F/Q) with the ONNX model; off: beats are N, or Q in poor signal. */
+      classifier: z.boolean().default(true),
+      /** Model file (manifest beside it, same name .json); null: the model shipped in models/. */
+      model: z.string().min(1).nullable().default(null),
+    })
+    .default({ classifier: true, model: null }),
   devices: z
     .array(deviceSchema)
     .max(16)

@@ -28,7 +28,7 @@ export class EcgStage {
   constructor(
     readonly deviceId: string,
     /** Makes a labeller (classifier) for each new chain; none: beats keep the engine's N/Q. */
-    private readonly labeller?: () => BeatLabeller,
+    private readonly labeller?: (sampleRate: number, leadNames: readonly string[]) => BeatLabeller,
   ) {}
 
   /** Feed one block; returns what the chain produced (sample indices in stream numbering). */
@@ -86,7 +86,7 @@ export class EcgStage {
               const c = channels[i] as ChannelInfo;
               return { name: c.name, gain: c.gain, baseline: c.baseline };
             }),
-            labeller: this.labeller?.(),
+            labeller: this.labeller?.(first.sampleRate, this.leadIdx.map((i) => (channels[i] as ChannelInfo).name)),
           });
   }
 }
