@@ -17,33 +17,11 @@ import { RrHistory } from './rate.ts';
 import { LeadQuality, TICK_S } from './quality.ts';
 import type { Beat, DetectorKnob, EcgEngineOptions, StageTimes, WindowReport } from './types.ts';
 
-interface DetectorTuningBase extends Record<DetectorKnob, number> {
-  bandLowHz: number;
-  bandHighHz: number;
-  mwiS: number;
-  refractoryS: number;
-  holdS: number;
-  decideS: number;
-  thCoef: number;
-  sbCoef: number;
-  tWaveS: number;
-  tSlopeRatio: number;
-  weakMinRr: number;
-  weakNextRr: number;
-  maxRrS: number;
-  presenceMin: number;
-  absentRatio: number;
-  singlePremature: number;
-  pWaveS: number;
-  pWaveRatio: number;
-  pSlopeRatio: number;
-  earlyNoiseRatio: number;
-  earlyMinRel: number;
-}
-export type DetectorTuning = DetectorTuningBase;
+/** Every detector knob (names and meanings: DetectorKnob in types.ts, DetectorConfig in detector.ts). */
+export type DetectorTuning = Record<DetectorKnob, number>;
 
 /** Tuned defaults (README.md in this folder says which were tuned on mitdb and how). */
-export const DETECTOR_DEFAULTS: Readonly<DetectorTuningBase> = {
+export const DETECTOR_DEFAULTS: Readonly<DetectorTuning> = {
   bandLowHz: 5,
   bandHighHz: 15,
   mwiS: 0.1,
