@@ -9,7 +9,10 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LABEL_TO_MIT, toAnnotations } from '../../src/analysis/record.ts';
+import type { BeatLabeller } from '../../src/analysis/chain.ts';
+import { LABEL_TO_MIT, analyzeRecordLabelled } from '../../src/analysis/record.ts';
+import type { Beat } from '../../src/ecg/index.ts';
+import { readRecord } from '../../src/wfdb/record.ts';
 import { BEAT_CLASSES, decide } from '../../src/detect/classifier.ts';
 import { aggregate, scoreRecord, formatBxbTable } from '../../src/eval/index.ts';
 import { writeAnnotations } from '../../src/wfdb/annotations.ts';
@@ -42,7 +45,19 @@ for (const r of records) {
     row++;
   }
   if (beats.some((b) => LABEL_TO_MIT[b.label] === undefined)) throw new Error('unknown label');
-  await writeFile(path.join(out, `${r.name}.vigil`), writeAnnotations(toAnnotations(beats, r.analysis.windows)));
+  // Re-run the whole analysis chain with these cross-validated labels, so the rhythm
+  // monitor (VT, AF ...) is judged on labels from a model that never saw the record.
+  const labels = new Map(beats.map((b) => [b.sample, b.label] as const));
+  const analysis = await analyzeRecordLabelled(await readRecord(path.join(data, r.name)), cvLabels(labels));
+  await writeFile(path.join(out, `${r.name}.vigil`), writeAnnotations(analysis.annotations));
+}
+
+/** A labeller that sets the cross-validated label of each beat (same engine, same beats). */
+function cvLabels(labels: ReadonlyMap<number, string>): BeatLabeller {
+  return {
+    push: async (bs: readonly Beat[]) => bs.map((b) => ({ ...b, label: labels.get(b.sample) ?? 'Q' })),
+    flush: async () => [],
+  };
 }
 
 const scores = [];
