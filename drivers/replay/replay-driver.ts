@@ -20,7 +20,7 @@
  */
 import { setImmediate, clearImmediate } from 'node:timers';
 import type { Clock, TimerHandle } from '../../src/core/clock.ts';
-import { AsyncChannel } from '../../src/core/channel.ts';
+import { AsyncChannel, pullStream } from '../../src/core/channel.ts';
 import { VigilError, errorMessage } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/log.ts';
 import { silentLogger } from '../../src/core/log.ts';
@@ -102,21 +102,8 @@ export class WfdbReplayDriver implements Driver {
 
   /** The event stream. In fast mode, each pull lets the producer refill the queue. */
   events(): AsyncIterable<DriverEvent> {
-    return {
-      [Symbol.asyncIterator]: (): AsyncIterator<DriverEvent> => ({
-        next: () => {
-          const r = this.channel.next();
-          this.onPulled();
-          return r;
-        },
-        return: () => {
-          // The consumer left (break out of for-await): stop producing, end the stream.
-          void this.close();
-          this.channel.close();
-          return Promise.resolve({ value: undefined, done: true });
-        },
-      }),
-    };
+    // The consumer leaving the loop stops producing and ends the stream.
+    return pullStream(this.channel, () => this.onPulled(), () => void this.close());
   }
 
   stats(): DriverStats {

@@ -75,3 +75,25 @@ export class AsyncChannel<T> implements AsyncIterable<T> {
     };
   }
 }
+
+/**
+ * The consumer side of a channel for a producer that makes data on demand (replay and
+ * synthetic drivers in as-fast-as-possible mode): every pull tells the producer it may
+ * refill, and leaving the loop early (break out of for-await) stops it.
+ */
+export function pullStream<T>(channel: AsyncChannel<T>, onPulled: () => void, onReturn: () => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: (): AsyncIterator<T> => ({
+      next: () => {
+        const r = channel.next();
+        onPulled();
+        return r;
+      },
+      return: () => {
+        onReturn();
+        channel.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    }),
+  };
+}

@@ -8,6 +8,7 @@ import { RhythmMonitor, type RhythmEvent } from '../../../src/detect/rhythm/inde
 import type { Beat } from '../../../src/ecg/types.ts';
 import type { ScenarioSpec } from '../../../drivers/synthetic/scenario.ts';
 import { episodes, runScenario } from './support.ts';
+import { mulberry32 as prng } from '../../support/prng.ts';
 
 const FS = 250;
 
@@ -15,17 +16,6 @@ function beat(sample: number, rrPrevS: number | null): Beat {
   return { sample, lead: 0, rrPrevS, rrNextS: null, rrLocalS: 0.8, rrRunningS: 0.8, qrsWidthS: 0.08, amplitudeMv: 1, quality: 1, morphology: new Float32Array(0), label: 'N' };
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Beats every 0.8 s with one long RR of `gapS` at 20 s, fed like the chain does: per 1-s block
