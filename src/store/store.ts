@@ -29,6 +29,17 @@ import { BatchWriter, type WriteStats } from './writer.ts';
 
 export { STORE_SCHEMA_VERSION, type SublevelName };
 
+export interface UplinkAccess {
+  readonly dir: string;
+  readonly db: RootDb;
+  readonly subs: Subs;
+  readonly cbor: CborEncoding;
+  isOpen(): boolean;
+}
+
+/** A JSON-valued sublevel handed to another part of the hub (same type as the store's meta sublevel). */
+export type OwnSublevel = Subs['meta'];
+
 export interface StoreOptions {
   dir: string;
   logger?: Logger;
@@ -45,6 +56,8 @@ export interface StoreOptions {
   maxSegmentOpenMs?: number;
   /** Buffer bound while writes keep failing; see writer.ts. Default 32 MiB. */
   maxBufferedBytes?: number;
+  /** File every record in the uplink feed (db.ts) for src/uplink to batch. Default false. */
+  feed?: boolean;
 }
 
 export interface SublevelStats {
@@ -104,6 +117,7 @@ export class Store implements RetentionTarget {
     this.maxSegmentOpenMs = opts.maxSegmentOpenMs ?? 2 * segmentMs;
     this.writer = new BatchWriter(this.db, this.subs, opened.counts, {
       dir: this.dir, sync: opts.sync ?? false, maxBufferedBytes: opts.maxBufferedBytes ?? 32 * 1024 * 1024, logger: this.logger,
+      feed: opts.feed ?? false,
     });
     this.coalescer = new WaveCoalescer(segmentMs, (prefix, seg) => this.pushSegment(prefix, seg), () => this.clock.monotonicMs());
   }
@@ -208,6 +222,15 @@ export class Store implements RetentionTarget {
     return this.writer.write();
   }
 
+  /**
+   * The database handle and sublevels for src/uplink (feed, outbox): the uplink owns those
+   * keys and writes them in its own atomic batches; it must be stopped before close().
+   */
+  uplinkAccess(): UplinkAccess {
+    this.assertOpen();
+    return { dir: this.dir, db: this.db, subs: this.subs, cbor: this.cbor, isOpen: () => this.state === 'open' };
+  }
+
   /** Resolves when no write is in progress or queued (does not cut open segments). */
   idle(): Promise<void> {
     return this.writer.idle();
@@ -240,6 +263,19 @@ export class Store implements RetentionTarget {
     this.state = 'closed';
     if (failure !== null) throw failure;
     this.logger.info('store closed', { dir: this.dir });
+  }
+
+  /**
+   * A JSON sublevel of this database for a part of the hub that keeps its own records with its
+   * own write discipline (the alarm log writes every entry with sync: true). The store's own
+   * sublevel names are refused. Retention and stats() do not touch these.
+   */
+  ownSublevel(name: string): OwnSublevel {
+    if (['wave', 'meas', 'events', 'meta'].includes(name) || !/^[a-z][a-z0-9-]{1,31}$/.test(name)) {
+      throw new VigilError('VIGIL_STORE_INVALID_RECORD', `"${name}" cannot be used as a sublevel name`);
+    }
+    this.assertOpen();
+    return this.db.sublevel<string, unknown>(name, { keyEncoding: 'utf8', valueEncoding: 'json' });
   }
 
   // ---- queries -------------------------------------------------------------------------
