@@ -68,6 +68,23 @@ const BUILTINS: Readonly<Record<string, { describe: string; make: (p: BuiltinPar
       ],
     }),
   },
+  'alarm-drill': {
+    describe: '2.5 minutes, not looping: sinus 72, 20 s of VT at 180, sinus, 10 s of asystole, sinus, 15 s with the electrodes off, sinus (the bedside alarm walk-through)',
+    make: () => ({
+      name: 'alarm-drill',
+      loop: false,
+      noise: BEDSIDE,
+      segments: [
+        { durationS: 30, rhythm: 'sinus', hr: 72 },
+        { durationS: 20, rhythm: 'vt', hr: 180, note: 'VTach: high priority, latching' },
+        { durationS: 25, rhythm: 'sinus', hr: 76 },
+        { durationS: 10, rhythm: 'asystole', note: 'asystole: high priority, latching' },
+        { durationS: 25, rhythm: 'sinus', hr: 70 },
+        { durationS: 15, rhythm: 'sinus', hr: 70, leadOff: true, note: 'ECG leads off: technical' },
+        { durationS: 25, rhythm: 'sinus', hr: 72 },
+      ],
+    }),
+  },
   'vt-run': {
     describe: 'sinus 75, 20 s of VT at 190, sinus 80; looping',
     make: () => ({

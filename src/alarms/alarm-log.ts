@@ -11,10 +11,14 @@
  * Writes are queued in order and never block the alarm manager (alarms are raised first,
  * logged right after); a failing write is reported through onError (storage-failure alarm).
  */
+import type { AbstractBatchOptions } from 'abstract-level';
 import type { AlarmLogEntry } from '../api/live.ts';
 import { errorMessage, VigilError } from '../core/errors.ts';
 import type { OwnSublevel } from '../store/store.ts';
 import type { AlarmSink, PersistedAlarm } from './manager.ts';
+
+/** LevelDB fsyncs its journal before reporting the write done. */
+const SYNC = { sync: true } as unknown as AbstractBatchOptions<string, unknown>;
 
 const pad = (seq: number): string => String(seq).padStart(12, '0');
 
@@ -46,13 +50,15 @@ export class AlarmLogStore implements AlarmSink {
   }
 
   record(entry: AlarmLogEntry, inForce: readonly PersistedAlarm[]): void {
-    const ops = [
-      { type: 'put' as const, key: `log/${pad(entry.seq)}`, value: entry },
-      { type: 'put' as const, key: 'state', value: { seq: entry.seq, inForce } },
+    const ops: { type: 'put'; key: string; value: unknown }[] = [
+      { type: 'put', key: `log/${pad(entry.seq)}`, value: entry },
+      { type: 'put', key: 'state', value: { seq: entry.seq, inForce } },
     ];
     this.chain = this.chain.then(async () => {
       try {
-        await this.db.batch(ops, { sync: true });
+        // Sublevels hand their options to the root LevelDB (abstract-level's sublevel _batch), which
+        // honours `sync`; the sublevel's types just don't list it.
+        await this.db.batch(ops, SYNC);
         this.written++;
       } catch (e: unknown) {
         this.failures++;

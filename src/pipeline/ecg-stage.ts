@@ -9,6 +9,7 @@
  */
 import type { ChannelInfo, SampleBlock } from '../../drivers/contract.ts';
 import { AnalysisChain, type BeatLabeller, type ChainOutput } from '../analysis/chain.ts';
+import type { RhythmConfig } from '../detect/rhythm/config.ts';
 
 /** Beats, windows and rhythm events with samples in the device's stream numbering (SampleBlock.firstSample). */
 export type EcgStageOutput = ChainOutput;
@@ -29,6 +30,8 @@ export class EcgStage {
     readonly deviceId: string,
     /** Makes a labeller (classifier) for each new chain; none: beats keep the engine's N/Q. */
     private readonly labeller?: (sampleRate: number, leadNames: readonly string[]) => BeatLabeller,
+    /** Rhythm thresholds for this bed (HR limits from the alarm config); defaults otherwise. */
+    private readonly rhythm?: Partial<RhythmConfig>,
   ) {}
 
   /** Feed one block; returns what the chain produced (sample indices in stream numbering). */
@@ -87,6 +90,7 @@ export class EcgStage {
               return { name: c.name, gain: c.gain, baseline: c.baseline };
             }),
             labeller: this.labeller?.(first.sampleRate, this.leadIdx.map((i) => (channels[i] as ChannelInfo).name)),
+            ...(this.rhythm !== undefined ? { rhythm: this.rhythm } : {}),
           });
   }
 }

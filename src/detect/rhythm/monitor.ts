@@ -24,11 +24,14 @@ import { resolveRhythmConfig, type RhythmConfig } from './config.ts';
 import { ConditionTracker, type RhythmEvent } from './events.ts';
 import { BeatTimingDetector } from './rate.ts';
 import { VentricularDetector } from './ventricular.ts';
+import { ConductedReference } from './morphology.ts';
 import { VF_TUNING, VfDetector, type VfFeatures } from './vf.ts';
 
 export interface RhythmMonitorOptions {
   sampleRate: number;
   config?: Partial<RhythmConfig>;
+  /** Morphology points per lead in Beat.morphology (EcgEngine default 90). */
+  morphologyPoints?: number;
 }
 
 /** Raw samples unchanged for this long mean no signal (a real front end always shows a few LSB of noise). */
@@ -41,6 +44,7 @@ export class RhythmMonitor {
   private readonly vf: VfDetector;
   private readonly af: AfDetector;
   private readonly vent: VentricularDetector;
+  private readonly conducted: ConductedReference;
   private readonly timing: BeatTimingDetector;
   private readonly latency: number;
   private now = 0;
@@ -61,6 +65,7 @@ export class RhythmMonitor {
     this.vf = new VfDetector(this.fs);
     this.af = new AfDetector(this.config.afWindowBeats);
     this.vent = new VentricularDetector(this.fs, this.config, this.t);
+    this.conducted = new ConductedReference(opts.morphologyPoints ?? 90);
     this.timing = new BeatTimingDetector(this.fs, this.config, this.t);
     this.latency = Math.round(this.config.beatLatencyS * this.fs);
   }
@@ -130,7 +135,7 @@ export class RhythmMonitor {
     const now = this.now;
     const fibrillating = this.vf.fibrillatoryNow || this.t.isActive('vfib');
     const technical = this.signalAbsent || known < this.technicalUntil || this.t.isActive('lead-off');
-    this.timing.advance(known, now, !fibrillating && !technical);
+    this.timing.advance(known, now, !fibrillating && !technical, this.technicalUntil, fibrillating || this.t.isActive('lead-off'));
     this.vent.advance(known, now);
   }
 
@@ -148,8 +153,13 @@ export class RhythmMonitor {
     const now = Math.max(this.now, b.sample);
     this.vf.onBeat(b.sample, b.qrsWidthS);
     this.timing.onBeat(b.sample, b.rrPrevS, now, !this.t.isActive('vfib'));
+    const corr = this.conducted.observe(b);
     if (this.t.isActive('vfib')) return;
-    this.vent.onBeat(b.sample, b.rrPrevS, b.label, now);
+    // A fast beat unlike the patient's conducted beat counts as ventricular for the rhythm
+    // rules even if the classifier called it S or N (see morphology.ts); its label is kept.
+    const fast = b.rrPrevS !== null && b.rrPrevS <= 60 / this.config.vtMinRateBpm;
+    const different = this.conducted.monomorphicDifferent(b, fast && b.label !== 'V' && b.label !== 'Q', corr);
+    this.vent.onBeat(b.sample, b.rrPrevS, different ? 'V' : b.label, now);
     const r = this.af.onBeat(b.sample, b.rrPrevS, b.label);
     if (r !== null) {
       if (r.phase === 'onset') this.t.onset('afib', r.sample, now, { windowBeats: this.config.afWindowBeats });

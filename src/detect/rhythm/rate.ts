@@ -27,6 +27,8 @@ export class BeatTimingDetector {
   private rrCount = 0;
   /** R peak of the last beat; the stream start before the first one (no QRS since the start counts). */
   lastBeat = 0;
+  /** Last sample at which analysis was impossible: no-QRS time counts from here at the earliest. */
+  private quietFrom = 0;
   hr: number | null = null;
 
   constructor(fs: number, cfg: RhythmConfig, tracker: ConditionTracker) {
@@ -76,12 +78,20 @@ export class BeatTimingDetector {
    * Time passes: `known` is the latest sample up to which every beat has been delivered.
    * `allowed` is false while the signal is absent or fibrillatory (no pause/asystole then).
    */
-  advance(known: number, now: number, allowed: boolean): void {
-    const gap = known - this.lastBeat;
+  advance(known: number, now: number, allowed: boolean, technicalUntil = 0, unreadable = false): void {
+    // While the ECG cannot be read (leads off, unanalyzable, VF) the "no QRS" clock cannot
+    // run: it restarts when analysis does, or the first moment after a lead-off would be
+    // called asystole for the whole time the electrode was off. A stretch the window reports
+    // flag as unanalyzable arrives late: it counts the same. (A merely flat signal only
+    // withholds the decision: it may be a true asystole on a quiet front end.)
+    if (technicalUntil > this.quietFrom) this.quietFrom = Math.min(technicalUntil, known);
+    if (unreadable) this.quietFrom = Math.max(this.quietFrom, known);
     if (!allowed) return;
-    if (gap > this.cfg.pauseS * this.fs) this.t.onset('pause', this.lastBeat, now, { thresholdS: this.cfg.pauseS });
+    const from = Math.max(this.lastBeat, this.quietFrom);
+    const gap = known - from;
+    if (gap > this.cfg.pauseS * this.fs) this.t.onset('pause', from, now, { thresholdS: this.cfg.pauseS });
     if (gap > this.cfg.asystoleS * this.fs) {
-      if (this.t.onset('asystole', this.lastBeat, now, { thresholdS: this.cfg.asystoleS })) this.resetRate(this.lastBeat, now);
+      if (this.t.onset('asystole', from, now, { thresholdS: this.cfg.asystoleS })) this.resetRate(from, now);
     }
   }
 }

@@ -1,0 +1,103 @@
+/**
+ * The `alarms` section of the hub configuration: per-bed limits, delays, switched-off
+ * conditions, audio pause, escalation and the command hook. Checked against the alarm table
+ * at load, so a misspelt condition or a limit outside its plausible range stops the start
+ * with a clear message instead of silently leaving a bed unprotected.
+ */
+import { z } from 'zod';
+import type { MetricName } from '../../drivers/contract.ts';
+import { CONDITIONS } from '../detect/conditions.ts';
+import type { RhythmConfig } from '../detect/rhythm/config.ts';
+import type { AlarmSettings } from './manager.ts';
+import { ALARM_CONDITIONS } from './table.ts';
+
+/** Plausible range of each metric's limits (a limit outside is a typo, not a setting). */
+const METRIC_RANGE: Readonly<Partial<Record<MetricName, readonly [number, number]>>> = {
+  spo2: [50, 100.5], pulse_rate: [15, 300], resp_rate: [0, 150], temp: [25, 45],
+  nibp_sys: [10, 300], nibp_dia: [10, 300], nibp_map: [10, 300],
+};
+
+/** HR limits live in the rhythm detectors (ECG-derived HR), keyed here by their alarm id. */
+const HR_LIMIT_KEYS: Readonly<Record<string, keyof RhythmConfig>> = {
+  'hr-low': 'hrLowBpm', 'hr-high': 'hrHighBpm', 'extreme-brady': 'extremeBradyBpm', 'extreme-tachy': 'extremeTachyBpm',
+};
+
+const conditionIds = new Set(ALARM_CONDITIONS.map((c) => c.id));
+
+export const alarmsConfigSchema = z
+  .strictObject({
+    /** IEC 60601-1-8 audio pause length. */
+    audioPauseS: z.number().min(10).max(600).default(120),
+    /** Unacknowledged medium physiological alarms escalate to high after this; 0: never; null: table default (120 s). */
+    escalateAfterS: z.number().min(0).max(3600).nullable().default(null),
+    /** Conditions switched off for this bed (asystole, VF, VT and technical alarms cannot be). */
+    disabled: z.array(z.string()).default([]),
+    /** Limit per condition id, e.g. {"spo2-low": 88, "hr-high": 130}; null switches a limit off. */
+    limits: z.record(z.string(), z.number().nullable()).default({}),
+    /** Alarm-condition delay per condition id, in seconds. */
+    delaysS: z.record(z.string(), z.number().min(0).max(120)).default({}),
+    /** A connected device that sends nothing for this long raises "no data". */
+    noDataAfterS: z.number().min(2).max(600).default(10),
+    /** A program run with the alarm as JSON on stdin at each onset/escalation (buzzer, nurse call, GPIO); argv, no shell. */
+    hook: z
+      .strictObject({
+        command: z.array(z.string().min(1)).min(1).nullable().default(null),
+        timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+        /** Which alarm priorities run the hook. */
+        priorities: z.array(z.enum(['high', 'medium', 'low'])).min(1).default(['high', 'medium', 'low']),
+      })
+      .default({ command: null, timeoutMs: 5000, priorities: ['high', 'medium', 'low'] }),
+  })
+  .superRefine((a, ctx) => {
+    a.disabled.forEach((id, i) => {
+      const def = ALARM_CONDITIONS.find((c) => c.id === id);
+      if (def === undefined) ctx.addIssue({ code: 'custom', path: ['disabled', i], message: `unknown alarm condition "${id}"`, input: id });
+      else if (!def.canDisable) ctx.addIssue({ code: 'custom', path: ['disabled', i], message: `"${id}" cannot be switched off (IEC 60601-2-27 / technical alarm)`, input: id });
+    });
+    for (const [id, v] of Object.entries(a.limits)) {
+      const hrKey = HR_LIMIT_KEYS[id];
+      if (hrKey !== undefined) {
+        const q = CONDITIONS.flatMap((c) => c.params).find((p) => p.key === hrKey);
+        if (v === null) ctx.addIssue({ code: 'custom', path: ['limits', id], message: `switch "${id}" off with alarms.disabled, not a null limit`, input: v });
+        else if (q !== undefined && !(v >= q.min && v <= q.max)) ctx.addIssue({ code: 'custom', path: ['limits', id], message: `limit ${v} outside ${q.min}..${q.max} bpm`, input: v });
+        continue;
+      }
+      const def = ALARM_CONDITIONS.find((c) => c.id === id);
+      if (def?.limit === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['limits', id], message: `"${id}" is not a limit alarm (limits: ${[...Object.keys(HR_LIMIT_KEYS), ...ALARM_CONDITIONS.filter((c) => c.limit).map((c) => c.id)].join(', ')})`, input: v });
+        continue;
+      }
+      const r = METRIC_RANGE[def.limit.metric];
+      if (v !== null && r !== undefined && !(v >= r[0] && v <= r[1])) ctx.addIssue({ code: 'custom', path: ['limits', id], message: `limit ${v} outside ${r[0]}..${r[1]} ${def.limit.unit}`, input: v });
+    }
+    for (const id of Object.keys(a.delaysS)) {
+      if (!conditionIds.has(id)) ctx.addIssue({ code: 'custom', path: ['delaysS', id], message: `unknown alarm condition "${id}"`, input: id });
+    }
+  });
+
+export type AlarmsConfig = z.output<typeof alarmsConfigSchema>;
+
+/** The alarm manager's settings from the config section. */
+export function alarmSettings(c: AlarmsConfig): Partial<AlarmSettings> {
+  const limits: Record<string, number | null> = {};
+  for (const [id, v] of Object.entries(c.limits)) if (HR_LIMIT_KEYS[id] === undefined) limits[id] = v;
+  const delaysMs: Record<string, number> = {};
+  for (const [id, s] of Object.entries(c.delaysS)) delaysMs[id] = s * 1000;
+  return {
+    audioPauseMs: c.audioPauseS * 1000,
+    escalateAfterMs: c.escalateAfterS === null ? null : c.escalateAfterS * 1000,
+    disabled: c.disabled,
+    limits,
+    delaysMs,
+  };
+}
+
+/** The rhythm detectors' part of the section: HR limits. */
+export function rhythmOverrides(c: AlarmsConfig): Partial<RhythmConfig> {
+  const out: Partial<Record<keyof RhythmConfig, number>> = {};
+  for (const [id, v] of Object.entries(c.limits)) {
+    const k = HR_LIMIT_KEYS[id];
+    if (k !== undefined && v !== null) out[k] = v;
+  }
+  return out as Partial<RhythmConfig>;
+}
