@@ -5,6 +5,8 @@
  */
 import type { Beat, WindowReport } from '../ecg/index.ts';
 import { rhythmAnnotations } from '../detect/rhythm/annotations.ts';
+import { CONDITIONS } from '../detect/conditions.ts';
+import { ALARM_NOTE_PREFIX } from '../eval/alarms.ts';
 import type { RhythmEvent } from '../detect/rhythm/events.ts';
 import { AnalysisChain, type BeatLabeller, type ChainOutput } from './chain.ts';
 import { AnnotationCode } from '../wfdb/codes.ts';
@@ -92,9 +94,16 @@ export async function analyzeRecordLabelled(rec: WfdbRecord, labeller: BeatLabel
  * ('~', subtype -1 = all signals unreadable at the start, 0 = readable again), the WFDB
  * convention that bxb and the other WFDB tools understand.
  */
+const HIGH_PRIORITY: ReadonlySet<string> = new Set(CONDITIONS.filter((c) => c.priority === 'high' && !c.technical).map((c) => c.id));
+
 export function toAnnotations(beats: readonly Beat[], windows: readonly WindowReport[], rhythm: readonly RhythmEvent[] = []): AnnotationSet {
   const list: AnnotationInput[] = beats.map((b) => ({ sample: b.sample, code: LABEL_TO_MIT[b.label] ?? AnnotationCode.NORMAL, chan: b.lead }));
   for (const r of rhythmAnnotations(rhythm)) list.push(r);
+  // Each high-priority alarm onset as a NOTE, so `vigil eval` can count true and false
+  // life-threatening alarms (the rhythm labels alone cannot tell VTach from Run PVCs).
+  for (const r of rhythm) {
+    if (r.phase === 'onset' && HIGH_PRIORITY.has(r.condition)) list.push({ sample: r.sample, code: AnnotationCode.NOTE, aux: ALARM_NOTE_PREFIX + r.condition });
+  }
   let bad = false;
   for (const w of windows) {
     if (w.unanalyzable !== bad) {

@@ -3,7 +3,7 @@
  * annotations, record by record, with gross and average figures (src/eval/).
  */
 import { VigilError } from '../core/errors.ts';
-import { aggregate, aggregateEpisodes, EPISODE_LABELS, formatBxbTable, listRecords, scoreRecord, type RecordScore, type ScoreOptions } from '../eval/index.ts';
+import { aggregate, aggregateAlarms, aggregateEpisodes, EPISODE_LABELS, formatAlarmTable, formatBxbTable, formatEpisodeTable, listRecords, scoreRecord, type RecordScore, type ScoreOptions } from '../eval/index.ts';
 import { EXIT_OK, num, parse, report, str, type CommandSpec, type Io } from './common.ts';
 
 export const evalSpec: CommandSpec = {
@@ -92,11 +92,15 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
 
     const bxb = scores.map((s) => s.bxb);
     const agg = aggregate(bxb);
+    const episodeAggs = EPISODE_LABELS.map((l) => aggregateEpisodes(scores.flatMap((s) => s.episodes), l));
+    const alarms = aggregateAlarms(scores.map((s) => s.alarms));
     if (json) {
-      const episodes = Object.fromEntries(EPISODE_LABELS.map((l) => [l, aggregateEpisodes(scores.flatMap((s) => s.episodes), l)]));
-      io.out(JSON.stringify({ ok: true, data, testDir: testDir ?? data, annotator: opts.testAnnotator, refAnnotator: opts.refAnnotator, skipped, records: scores, aggregate: agg, episodes }) + '\n');
+      const episodes = Object.fromEntries(episodeAggs.map((a) => [a.gross.label, a]));
+      io.out(JSON.stringify({ ok: true, data, testDir: testDir ?? data, annotator: opts.testAnnotator, refAnnotator: opts.refAnnotator, skipped, records: scores, aggregate: agg, episodes, alarms }) + '\n');
     } else {
       io.out(formatBxbTable(bxb, agg, bxb.some((b) => b.testClassified)));
+      if (episodeAggs.some((a) => a.gross.refEpisodes > 0 || a.gross.testEpisodes > 0)) io.out(formatEpisodeTable(episodeAggs));
+      if (alarms.some((a) => a.total > 0)) io.out(formatAlarmTable(alarms));
     }
     return EXIT_OK;
   } catch (e: unknown) {

@@ -4,4 +4,5 @@ export { beatList, compareBeats, matchBeats, type BeatList, type BxbInput, type 
 export { aggregate, classStats, PACED_RECORDS, qrsStats, vebStats, type BxbAggregate, type ClassStats, type QrsStats, type VebStats } from './stats.ts';
 export { aggregateEpisodes, compareEpisodes, EPISODE_LABELS, extractEpisodes, rhythmLabel, scoreEpisodes, type Episode, type EpisodeAggregate, type EpisodeScore } from './epicmp.ts';
 export { listRecords, scoreAnnotations, scoreRecord, type RecordListing, type RecordScore, type ScoreOptions } from './score.ts';
-export { formatBxbTable, pct } from './report.ts';
+export { formatAlarmTable, formatBxbTable, formatEpisodeTable, pct } from './report.ts';
+export { aggregateAlarms, ALARM_NOTE_PREFIX, SCORED_ALARMS, scoreAlarms, type AlarmAggregate, type AlarmScore, type RecordAlarms } from './alarms.ts';

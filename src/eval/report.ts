@@ -1,6 +1,8 @@
 /** Fixed-width text tables of EC57 results, for `vigil eval`. */
 import type { BxbResult } from './bxb.ts';
 import type { BxbAggregate } from './stats.ts';
+import type { EpisodeAggregate } from './epicmp.ts';
+import type { AlarmAggregate } from './alarms.ts';
 
 /** Percentage with 2 decimals, '-' for an undefined figure (as bxb prints). */
 export function pct(v: number | null): string {
@@ -42,6 +44,30 @@ export function formatBxbTable(results: readonly BxbResult[], agg: BxbAggregate,
   lines.push('-'.repeat(lines[0]!.length), row(gross, widths), row(avg, widths));
   if (classes && agg.pacedExcluded.length > 0) {
     lines.push('', `* paced record: left out of the VEB/SVEB gross and average figures (EC57).`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Episode statistics per rhythm label (gross over records), epicmp style. */
+export function formatEpisodeTable(aggs: readonly EpisodeAggregate[]): string {
+  const widths = [8, 6, 9, 6, 8, PCT_W, PCT_W, PCT_W, PCT_W];
+  const lines = ['', 'Rhythm episodes (gross; a reference episode is detected when a test episode overlaps it):', row(['Rhythm', 'Ref', 'Detected', 'Test', 'True', 'Se%', '+P%', 'DurSe%', 'Dur+P%'], widths)];
+  for (const a of aggs) {
+    const g = a.gross;
+    if (g.refEpisodes === 0 && g.testEpisodes === 0) continue;
+    lines.push(row([g.label, String(g.refEpisodes), String(g.refDetected), String(g.testEpisodes), String(g.testTrue), pct(g.se), pct(g.ppv), pct(g.durationSe), pct(g.durationPpv)], widths));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** High-priority alarms, true and false, with false alarms per hour. */
+export function formatAlarmTable(aggs: readonly AlarmAggregate[]): string {
+  const widths = [10, 7, 7, 9, 22];
+  const lines = ['', 'High-priority alarms (NOTE "ALARM x" annotations against the reference rhythms):', row(['Alarm', 'Total', 'False', 'False/h', 'False/h w/o rhythm'], widths)];
+  const f = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
+  for (const a of aggs) {
+    const w = a.withoutRhythm;
+    lines.push(row([a.condition, String(a.total), String(a.falseAlarms), f(a.falsePerHour), `${f(w.falsePerHour)} (${w.falseAlarms} in ${w.hours.toFixed(1)} h)`], widths));
   }
   return lines.join('\n') + '\n';
 }

@@ -10,6 +10,7 @@ import type { AnnotationSet } from '../wfdb/annotations.ts';
 import { readAnnotations, readHeader } from '../wfdb/record.ts';
 import { compareBeats, type BxbOptions, type BxbResult } from './bxb.ts';
 import { scoreEpisodes, type EpisodeScore } from './epicmp.ts';
+import { scoreAlarms, type RecordAlarms } from './alarms.ts';
 
 export interface ScoreOptions extends BxbOptions {
   /** Annotator (file extension) of the annotations under test; default "vigil". */
@@ -28,6 +29,8 @@ export interface RecordScore {
   readonly lengthSamples: number;
   readonly bxb: BxbResult;
   readonly episodes: readonly EpisodeScore[];
+  /** High-priority alarms (NOTE "ALARM x" annotations) judged against the reference rhythms. */
+  readonly alarms: RecordAlarms;
 }
 
 /** Read one file kind; a missing file becomes VIGIL_EVAL_RECORD_MISSING naming what is absent. */
@@ -64,7 +67,8 @@ export function scoreAnnotations(record: string, fs: number, numSamples: number 
     ...(options.endS === undefined ? {} : { endS: options.endS }),
     ...(options.episodeLabels === undefined ? {} : { labels: options.episodeLabels }),
   });
-  return { record, fs, lengthSamples, bxb, episodes };
+  const alarms = scoreAlarms(reference, test, fs, lengthSamples, options.startS ?? 300);
+  return { record, fs, lengthSamples, bxb, episodes, alarms };
 }
 
 export interface RecordListing {

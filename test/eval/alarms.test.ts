@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { aggregateAlarms, scoreAlarms } from '../../src/eval/alarms.ts';
+import { annotationSet } from '../../src/wfdb/annotations.ts';
+import { AnnotationCode } from '../../src/wfdb/codes.ts';
+
+const FS = 100;
+const rhythm = (sample: number, aux: string) => ({ sample, code: AnnotationCode.RHYTHM, aux });
+const alarm = (sample: number, condition: string) => ({ sample, code: AnnotationCode.NOTE, aux: `ALARM ${condition}` });
+
+describe('high-priority alarm scoring', () => {
+  const reference = annotationSet([rhythm(0, '(N'), rhythm(40_000, '(VT'), rhythm(41_000, '(N')]);
+  const length = 100 * 3600; // one hour
+
+  it('an alarm overlapping a reference episode of its rhythm (within 2 s) is true, others false; the learning period is ignored', () => {
+    const test = annotationSet([alarm(10_000, 'vtach'), alarm(40_900, 'vtach'), alarm(41_150, 'vtach'), alarm(60_000, 'vtach'), alarm(70_000, 'asystole')]);
+    const r = scoreAlarms(reference, test, FS, length);
+    const vt = r.byCondition.find((c) => c.condition === 'vtach');
+    // 10 000 is inside the first 300 s (30 000 samples): not counted.
+    assert.equal(vt?.total, 3);
+    assert.equal(vt?.falseAlarms, 1, '41 150 is 1.5 s after the episode: true; 60 000 is false');
+    assert.deepEqual(vt?.falseAt, [60_000]);
+    assert.equal(vt?.referenceHasRhythm, true);
+    const asys = r.byCondition.find((c) => c.condition === 'asystole');
+    assert.equal(asys?.falseAlarms, 1);
+    assert.equal(asys?.referenceHasRhythm, false);
+    assert.ok(Math.abs(r.hours - (length - 30_000) / FS / 3600) < 1e-9);
+  });
+
+  it('aggregates false alarms per hour, separately over records without the rhythm', () => {
+    const a = scoreAlarms(reference, annotationSet([alarm(60_000, 'vtach')]), FS, length);
+    const b = scoreAlarms(annotationSet([rhythm(0, '(N')]), annotationSet([alarm(60_000, 'vtach'), alarm(70_000, 'vtach')]), FS, length);
+    const agg = aggregateAlarms([a, b]).find((x) => x.condition === 'vtach');
+    assert.equal(agg?.falseAlarms, 3);
+    assert.equal(agg?.withoutRhythm.records, 1);
+    assert.equal(agg?.withoutRhythm.falseAlarms, 2);
+    assert.ok(agg?.withoutRhythm.falsePerHour !== null && Math.abs((agg?.withoutRhythm.falsePerHour ?? 0) - 2 / b.hours) < 1e-9);
+  });
+});
