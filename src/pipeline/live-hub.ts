@@ -82,9 +82,10 @@ export class LiveHub implements LiveSource {
 
   /** HR from the ECG analysis (monitor average). */
   ecgHeartRate(deviceId: string, bpm: number | null, atMs: number): void {
-    if (bpm === null || !Number.isFinite(bpm)) return;
     this.ecgHr = true;
-    this.vitals.hr = { value: Math.round(bpm), unit: '/min', atMs, deviceId };
+    // No rate (asystole, no beats, unanalyzable): the number goes blank rather than showing
+    // the last rate next to an asystole alarm.
+    this.vitals.hr = bpm === null || !Number.isFinite(bpm) ? null : { value: Math.round(bpm), unit: '/min', atMs, deviceId };
     this.emit({ type: 'vitals', vitals: { ...this.vitals } });
   }
 
