@@ -3,9 +3,13 @@
  * records. Each record's beats (the engine's detections) are labelled by a model trained on
  * the other 21 records only; the labelled beats are written as <record>.vigil into --out and
  * scored with the EC57 bxb of `vigil eval` (src/eval). With --write-metrics the figures go to
- * models/beat-classifier.cv.json for the model card.
+ * models/beat-classifier.cv.json for the model card. The analysis chain applies the
+ * patient-adaptive stage (src/detect/adapt.ts) to the CV probabilities, as `vigil analyze`
+ * does; --no-adapt scores the classifier's own labels.
  *
- * usage: npm run cv -- [--data DIR] [--out DIR] [--hp JSON] [--write-metrics]
+ * usage: npm run cv -- [--data DIR] [--out DIR] [--hp JSON] [--no-adapt] [--reuse] [--write-metrics]
+ *   --reuse  score the cv-probs.f32 already in --out again (no training; e.g. after a change
+ *            to the adaptive stage or the rhythm monitor)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +18,7 @@ import { LABEL_TO_MIT, analyzeRecordLabelled } from '../../src/analysis/record.t
 import type { Beat } from '../../src/ecg/index.ts';
 import { readRecord } from '../../src/wfdb/record.ts';
 import { BEAT_CLASSES, decide } from '../../src/detect/classifier.ts';
+import { ADAPT_DEFAULTS } from '../../src/detect/adapt.ts';
 import { aggregate, scoreRecord, formatBxbTable } from '../../src/eval/index.ts';
 import { writeAnnotations } from '../../src/wfdb/annotations.ts';
 import { CACHE_DIR, DEFAULT_DATA, argValue, repoRoot, requirePython, runTrainer } from './common.ts';
@@ -23,39 +28,47 @@ const argv = process.argv.slice(2);
 const data = argValue(argv, '--data') ?? DEFAULT_DATA;
 const out = argValue(argv, '--out') ?? path.join(CACHE_DIR, 'cv');
 const hp = argValue(argv, '--hp') ?? '{}';
-requirePython('npm run cv');
+const adapt = !argv.includes('--no-adapt');
+// --reuse: score the cv-probs.f32 (+ .hp.json) already in --out again, without training
+const reuse = argv.includes('--reuse');
+if (!reuse) requirePython('npm run cv');
 
 const records = [];
 for (const r of TRAIN_RECORDS) records.push(await recordData(data, r));
-const cache = await writeDataset(records, path.join(out, 'dataset'));
-
 const probsFile = path.join(out, 'cv-probs.f32');
-runTrainer(['--cache', cache, '--mode', 'cv', '--out', probsFile, '--hp', hp]);
+if (!reuse) {
+  const cache = await writeDataset(records, path.join(out, 'dataset'));
+  runTrainer(['--cache', cache, '--mode', 'cv', '--out', probsFile, '--hp', hp]);
+}
 const buf = await readFile(probsFile);
 const probs = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
 
 // the trainer's effective hyperparameters (defaults + --hp), for the decision offsets
 const effectiveHp = JSON.parse(await readFile(path.join(out, 'cv-probs.hp.json'), 'utf8')) as Record<string, unknown> & { log_bias?: number[] };
 const logBias = effectiveHp.log_bias;
+const k = BEAT_CLASSES.length;
 let row = 0;
 for (const r of records) {
-  const beats = r.analysis.beats.map((b) => ({ ...b }));
-  for (const b of beats) {
-    b.label = BEAT_CLASSES[decide(probs, row, logBias)] ?? 'Q';
+  const cv = new Map<number, { label: string; probs: Float32Array }>();
+  for (const b of r.analysis.beats) {
+    cv.set(b.sample, { label: BEAT_CLASSES[decide(probs, row, logBias)] ?? 'Q', probs: probs.slice(row * k, (row + 1) * k) });
     row++;
   }
-  if (beats.some((b) => LABEL_TO_MIT[b.label] === undefined)) throw new Error('unknown label');
-  // Re-run the whole analysis chain with these cross-validated labels, so the rhythm
-  // monitor (VT, AF ...) is judged on labels from a model that never saw the record.
-  const labels = new Map(beats.map((b) => [b.sample, b.label] as const));
-  const analysis = await analyzeRecordLabelled(await readRecord(path.join(data, r.name)), cvLabels(labels));
+  // Re-run the whole analysis chain with these cross-validated labels and probabilities, so
+  // the adaptive stage and the rhythm monitor (VT, AF ...) are judged on the outputs of a
+  // model that never saw the record.
+  const analysis = await analyzeRecordLabelled(await readRecord(path.join(data, r.name)), cvLabels(cv), 1, adapt);
+  if (analysis.beats.some((b) => LABEL_TO_MIT[b.label] === undefined)) throw new Error('unknown label');
   await writeFile(path.join(out, `${r.name}.vigil`), writeAnnotations(analysis.annotations));
 }
 
-/** A labeller that sets the cross-validated label of each beat (same engine, same beats). */
-function cvLabels(labels: ReadonlyMap<number, string>): BeatLabeller {
+/** A labeller that gives each beat its cross-validated label and probabilities (same engine, same beats). */
+function cvLabels(cv: ReadonlyMap<number, { label: string; probs: Float32Array }>): BeatLabeller {
   return {
-    push: async (bs: readonly Beat[]) => bs.map((b) => ({ ...b, label: labels.get(b.sample) ?? 'Q' })),
+    push: async (bs: readonly Beat[]) => bs.map((b) => {
+      const c = cv.get(b.sample);
+      return c ? { ...b, label: c.label, probs: c.probs } : { ...b, label: 'Q' };
+    }),
     flush: async () => [],
   };
 }
@@ -80,6 +93,7 @@ if (argv.includes('--write-metrics')) {
   const metrics = {
     protocol: 'leave-one-record-out over the 22 DS1 mitdb records (101 106 108 109 112 114 115 116 118 119 122 124 201 203 205 207 208 209 215 220 223 230); EC57 bxb from 300 s, 150 ms window; paced 102/104 not used',
     hp: effectiveHp,
+    adapt: adapt ? { params: ADAPT_DEFAULTS, note: 'patient-adaptive stage (src/detect/adapt.ts) after the CV probabilities; its parameters were chosen on these CV outputs' } : false,
     veb: agg.gross.veb,
     sveb: agg.gross.sveb,
     vebAverage: agg.average.veb,

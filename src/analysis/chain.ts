@@ -10,6 +10,7 @@ import { EcgEngine, preferredLead, type Beat, type EcgLeadInfo, type WindowRepor
 import type { RhythmConfig } from '../detect/rhythm/config.ts';
 import type { RhythmEvent } from '../detect/rhythm/events.ts';
 import { RhythmMonitor } from '../detect/rhythm/monitor.ts';
+import { AdaptiveLabeller } from '../detect/adapt.ts';
 
 /** Sets beat labels (N/S/V/F/Q). May hold beats back (e.g. until the next beat is known). */
 export interface BeatLabeller {
@@ -23,6 +24,11 @@ export interface ChainOptions {
   sampleRate: number;
   leads: readonly EcgLeadInfo[];
   labeller?: BeatLabeller;
+  /**
+   * Patient-adaptive relabelling after the labeller (src/detect/adapt.ts), for labellers whose
+   * beats carry the classifier's probabilities; default true (config analysis.adapt).
+   */
+  adapt?: boolean;
   rhythm?: Partial<RhythmConfig>;
 }
 
@@ -39,8 +45,11 @@ export class AnalysisChain {
   private readonly gain: number;
   private readonly baseline: number;
   private pos = 0;
+  private readonly opts: ChainOptions;
 
-  constructor(private readonly opts: ChainOptions) {
+  constructor(opts: ChainOptions) {
+    const inner = opts.labeller;
+    this.opts = inner && opts.adapt !== false ? { ...opts, labeller: new AdaptiveLabeller(inner, { leadNames: opts.leads.map((l) => l.name) }) } : opts;
     this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads });
     this.monitor = new RhythmMonitor({ sampleRate: opts.sampleRate, config: opts.rhythm });
     this.primary = preferredLead(opts.leads.map((l) => l.name));

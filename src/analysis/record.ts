@@ -34,11 +34,12 @@ export interface RecordAnalysis {
   engineS: number;
 }
 
-function chainFor(rec: WfdbRecord, labeller?: BeatLabeller): AnalysisChain {
+function chainFor(rec: WfdbRecord, labeller?: BeatLabeller, adapt = true): AnalysisChain {
   return new AnalysisChain({
     sampleRate: rec.header.samplingFrequency,
     leads: rec.header.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })),
     labeller,
+    adapt,
   });
 }
 
@@ -77,9 +78,12 @@ export function analyzeRecord(rec: WfdbRecord, blockS = 1): RecordAnalysis {
   return c.result(rec, Number(process.hrtime.bigint() - t0) / 1e9);
 }
 
-/** The same with a beat labeller (the classifier) between the engine and the rhythm monitor. */
-export async function analyzeRecordLabelled(rec: WfdbRecord, labeller: BeatLabeller, blockS = 1): Promise<RecordAnalysis> {
-  const chain = chainFor(rec, labeller);
+/**
+ * The same with a beat labeller (the classifier) between the engine and the rhythm monitor,
+ * followed by the patient-adaptive stage (src/detect/adapt.ts) unless `adapt` is false.
+ */
+export async function analyzeRecordLabelled(rec: WfdbRecord, labeller: BeatLabeller, blockS = 1, adapt = true): Promise<RecordAnalysis> {
+  const chain = chainFor(rec, labeller, adapt);
   const c = new Collector();
   const block = Math.max(1, Math.round(blockS * rec.header.samplingFrequency));
   const t0 = process.hrtime.bigint();

@@ -11,7 +11,7 @@ import { EXIT_OK, parse, report, str, type CommandSpec, type Io } from './common
 export const analyzeSpec: CommandSpec = {
   name: 'analyze',
   summary: 'Analyse WFDB records offline with the hub\'s ECG engine; write beat annotations and window reports.',
-  usage: 'vigil analyze RECORD... [--out DIR] [--model FILE | --no-model] [--json]',
+  usage: 'vigil analyze RECORD... [--out DIR] [--model FILE | --no-model] [--no-adapt] [--json]',
   help: `
 RECORD is a WFDB record path without extension (e.g. ../shared/data/mitdb/101). For each one,
 the record is pushed through the same streaming engine the hub runs live, and two files are
@@ -30,12 +30,14 @@ Options:
   --model FILE  beat classifier (default: models/beat-classifier.onnx; its sha256 and
                 shapes are checked against the manifest beside it)
   --no-model    no classifier: beats are labelled N (or Q when the signal is poor)
+  --no-adapt    the classifier's labels as they are, without the patient-adaptive stage
+                (online shape clusters and RR timing of this patient; src/detect/adapt.ts)
   --json        print one JSON summary line per record on stdout
   -h, --help  show this help
 
 Progress goes to stderr on a terminal. Exit status: 0 all analysed, 1 a record failed
 (the others are still written), 2 bad command line.`,
-  options: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, model: { type: 'string' }, 'no-model': { type: 'boolean' } },
+  options: { out: { type: 'string', short: 'o' }, json: { type: 'boolean' }, model: { type: 'string' }, 'no-model': { type: 'boolean' }, 'no-adapt': { type: 'boolean' } },
   allowPositionals: true,
 };
 
@@ -58,7 +60,7 @@ export async function analyze(argv: string[], io: Io): Promise<number> {
       try {
         const rec = await readRecord(record);
         const res = classifier
-          ? await analyzeRecordLabelled(rec, new BeatLabeler(classifier, { sampleRate: rec.header.samplingFrequency, leadNames: rec.header.signals.map((x) => x.description) }))
+          ? await analyzeRecordLabelled(rec, new BeatLabeler(classifier, { sampleRate: rec.header.samplingFrequency, leadNames: rec.header.signals.map((x) => x.description) }), 1, p.values['no-adapt'] !== true)
           : analyzeRecord(rec);
         const fs = rec.header.samplingFrequency;
         await writeFile(path.join(out, `${name}.vigil`), writeAnnotations(res.annotations));

@@ -299,7 +299,8 @@ function clamp(x: number, lo: number, hi: number): number {
   return Number.isFinite(x) ? (x < lo ? lo : x > hi ? hi : x) : 0;
 }
 
-function corr(a: ArrayLike<number>, b: ArrayLike<number>, i0: number, i1: number): number {
+/** Pearson correlation of a[i0..i1) and b[i0..i1) (0 when either is flat). Also used by adapt.ts. */
+export function corr(a: ArrayLike<number>, b: ArrayLike<number>, i0: number, i1: number): number {
   const n = i1 - i0;
   if (n < 2) return 0;
   let sa = 0;
@@ -324,7 +325,8 @@ function corr(a: ArrayLike<number>, b: ArrayLike<number>, i0: number, i1: number
   return d > 1e-12 ? ab / d : 0;
 }
 
-function p2p(a: ArrayLike<number>, i0: number, i1: number): number {
+/** Peak-to-peak of a[i0..i1). */
+export function p2p(a: ArrayLike<number>, i0: number, i1: number): number {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = i0; i < i1; i++) {

@@ -32,6 +32,8 @@ export class EcgStage {
     private readonly labeller?: (sampleRate: number, leadNames: readonly string[]) => BeatLabeller,
     /** Rhythm thresholds for this bed (HR limits from the alarm config); defaults otherwise. */
     private readonly rhythm?: Partial<RhythmConfig>,
+    /** Patient-adaptive relabelling after the classifier (config analysis.adapt). */
+    private readonly adapt = true,
   ) {}
 
   /** Feed one block; returns what the chain produced (sample indices in stream numbering). */
@@ -90,6 +92,7 @@ export class EcgStage {
               return { name: c.name, gain: c.gain, baseline: c.baseline };
             }),
             labeller: this.labeller?.(first.sampleRate, this.leadIdx.map((i) => (channels[i] as ChannelInfo).name)),
+            adapt: this.adapt,
             ...(this.rhythm !== undefined ? { rhythm: this.rhythm } : {}),
           });
   }

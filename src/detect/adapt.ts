@@ -1,0 +1,366 @@
+/**
+ * Patient-adaptive beat labelling: a streaming, causal stage after the beat classifier.
+ *
+ * The classifier (classifier.ts) judges each beat with a model of OTHER patients; a hub sees
+ * thousands of beats of ITS patient. This stage learns, without labels, how the patient's
+ * beats group by shape and how their timing varies, and corrects the classifier's per-beat
+ * probabilities with it (unsupervised patient adaptation; EC57 leaves the first 5 minutes of
+ * a record unscored as the learning period, EC57:2012 §4.2.1 / bxb -f 5:0):
+ *
+ *  - Shape clusters (at most `maxClusters`): a beat joins the cluster whose running QRS
+ *    template (R - 100 ms .. R + 150 ms, both leads) it correlates with best, when the mean
+ *    correlation is >= joinCorr and the QRS amplitude is within maxAmpRatio; otherwise it
+ *    founds a cluster, replacing the lightest one when all are in use. Each cluster sums
+ *    (with a slow decay) the classifier's probabilities of its members: its evidence.
+ *  - Shape-family vote: V, F and Q are shape classes; N and S share the supraventricular
+ *    shape and differ by timing. A beat's log score of each class is its own log probability
+ *    plus clusterWeight × the log of its cluster's evidence for that shape family ({N, S}
+ *    pooled), so a cluster the classifier mostly calls V pulls its doubtful members to V, a
+ *    normal cluster pulls its members away from V, and N vs S stays the beat's own call.
+ *  - Timing (the key SVEB cue, de Chazal et al. 2004; monitoring practice): prematurity =
+ *    RR before / median of the last 16 RR. A beat that is not premature (> sGate) loses S
+ *    evidence unless it lies in a fast regular run (RR < runRel × the ~5-min running RR,
+ *    RR irregularity < runIrr: SVT-like, where the local median has caught up with the run);
+ *    a beat of supraventricular shape gains S evidence inside such a run, and in proportion
+ *    to its prematurity z-score (against the patient's own robust RR spread, so an irregular
+ *    rhythm needs more prematurity).
+ *
+ * The parameters (ADAPT_DEFAULTS) were chosen on the leave-one-record-out CV outputs of the
+ * MIT-BIH DS1 records (scripts/train/adapt-eval.ts, --nested for the estimate with the choice
+ * itself cross-validated; see models/beat-classifier.md). Known risk: the run rule compares
+ * with a ~5-min running RR, so a fast sinus rhythm reached within a few minutes (exertion,
+ * fever) whose beats the classifier finds slightly S-like can be labelled S until the running
+ * mean catches up.
+ *
+ * Causal: a beat's label uses only the beats before it and the beat itself; the state learns
+ * from the beat after the decision, so later input never changes an earlier label. Bounded:
+ * typed-array state sized at the first beat, O(maxClusters × template points) per beat.
+ */
+import type { BeatLabeller } from '../analysis/chain.ts';
+import { preferredLead } from '../ecg/engine.ts';
+import { MORPHOLOGY_POST_S, MORPHOLOGY_PRE_S } from '../ecg/features.ts';
+import type { Beat } from '../ecg/types.ts';
+import { corr, p2p } from './features.ts';
+
+/**
+ * Class order of the probabilities and of the returned index: BEAT_CLASSES of classifier.ts
+ * (not imported, so that the analysis chain does not load onnxruntime; a test checks they agree).
+ */
+export const ADAPT_CLASSES: readonly string[] = ['N', 'S', 'V', 'F', 'Q'];
+const K = ADAPT_CLASSES.length;
+const N = 0;
+const S = 1;
+const V = 2;
+const RR_HISTORY = 16;
+/** EMA weight of the robust prematurity spread (~200 beats). */
+const SPREAD_ALPHA = 0.005;
+
+export interface AdaptParams {
+  /** Most clusters kept (memory and CPU bound). */
+  maxClusters: number;
+  /** Mean QRS correlation (over the leads) needed to join a cluster. */
+  joinCorr: number;
+  /** QRS peak-to-peak amplitude ratio (either way) beyond which a beat does not join. */
+  maxAmpRatio: number;
+  /** Per-beat decay of cluster weights and evidence (0.9995: half-life ~1400 beats). */
+  decay: number;
+  /** Template learning-rate floor (running mean of the first 1/alpha members, then EMA). */
+  templateAlpha: number;
+  /** Weight of the cluster's shape-family evidence in the log score. */
+  clusterWeight: number;
+  /** Pseudo-count of the beat's own probabilities mixed into its cluster's evidence. */
+  priorBeats: number;
+  /** Correlation with the dominant template below which a shape is not supraventricular-like. */
+  unlikeCorr: number;
+  /** S bonus per unit of prematurity z below -premZ0 (capped at 3 units). */
+  premS: number;
+  premZ0: number;
+  /** Floor of the robust prematurity spread (a very regular patient is not S at 3 % early). */
+  premSpreadFloor: number;
+  /** RR before / recent median RR above which a beat is not premature: S penalty sGatePenalty. */
+  sGate: number;
+  sGatePenalty: number;
+  /** Fast regular run: RR before / running mean RR < runRel and RR irregularity < runIrr. */
+  runRel: number;
+  runIrr: number;
+  /** S bonus inside a fast regular run. */
+  runS: number;
+  /** Log bias per class (N S V F Q), added last. */
+  logBias: readonly number[];
+}
+
+export const ADAPT_DEFAULTS: Readonly<AdaptParams> = {
+  maxClusters: 32,
+  joinCorr: 0.85,
+  maxAmpRatio: 1.4,
+  decay: 0.9995,
+  templateAlpha: 0.05,
+  clusterWeight: 8,
+  priorBeats: 2,
+  unlikeCorr: 0.8,
+  premS: 1,
+  premZ0: 2,
+  premSpreadFloor: 0.03,
+  sGate: 0.85,
+  sGatePenalty: 3,
+  runRel: 0.8,
+  runIrr: 0.12,
+  runS: 5,
+  logBias: [0, 0, 0, 0, 0],
+};
+
+export interface AdaptOptions {
+  /** Lead names in signal order (the morphology's lead order). */
+  leadNames: readonly string[];
+  /** Override the primary lead index (default: preferredLead(leadNames), like the engine). */
+  primaryLead?: number;
+  params?: Partial<AdaptParams>;
+}
+
+/** Details of the last decision (diagnostics, tests). */
+export interface AdaptDecision {
+  /** Class index into ADAPT_CLASSES. */
+  cls: number;
+  /** Cluster the beat joined or founded. */
+  cluster: number;
+  /** The beat joined the dominant (heaviest) cluster. */
+  dominant: boolean;
+  /** RR before / median of the recent RR (1 when unknown). */
+  prematurity: number;
+  /** RR before / the engine's running mean RR (1 when unknown). */
+  runRel: number;
+  /** Mean absolute successive difference of the recent RR / their median. */
+  irregularity: number;
+}
+
+/** The per-beat core: `next(beat, probs)` returns the adapted class index, then learns. */
+export class BeatAdapter {
+  readonly params: Readonly<AdaptParams>;
+  private readonly leads: number;
+  private readonly primary: number;
+  private readonly secondary: number;
+  private pts = 0;
+  /** QRS region in the morphology of one lead, and the template length (1 or 2 leads). */
+  private q0 = 0;
+  private q1 = 0;
+  private len = 0;
+  private tpl: Float32Array[] = [];
+  private x = new Float32Array(0);
+  private readonly weight: Float64Array;
+  private readonly count: Float64Array;
+  private readonly evidence: Float64Array;
+  private readonly amp: Float64Array;
+  private used = 0;
+  private readonly rr = new Float64Array(RR_HISTORY);
+  private readonly rrSort = new Float64Array(RR_HISTORY);
+  private rrCount = 0;
+  private rrIdx = 0;
+  private premSpread = 0.05;
+  private readonly score = new Float64Array(K);
+  private readonly decision: AdaptDecision = { cls: N, cluster: 0, dominant: true, prematurity: 1, runRel: 1, irregularity: 0 };
+
+  constructor(opts: AdaptOptions) {
+    this.params = { ...ADAPT_DEFAULTS, ...opts.params };
+    this.leads = Math.max(1, opts.leadNames.length);
+    this.primary = opts.primaryLead ?? preferredLead(opts.leadNames);
+    this.secondary = this.leads > 1 ? (this.primary === 0 ? 1 : 0) : this.primary;
+    const m = Math.max(1, Math.floor(this.params.maxClusters));
+    this.weight = new Float64Array(m);
+    this.count = new Float64Array(m);
+    this.evidence = new Float64Array(m * K);
+    this.amp = new Float64Array(m);
+  }
+
+  /** Clusters in use (<= maxClusters). */
+  get clusters(): number {
+    return this.used;
+  }
+
+  /** The last decision (one object, overwritten by each call: copy what you keep). */
+  get last(): Readonly<AdaptDecision> {
+    return this.decision;
+  }
+
+  private layout(points: number): void {
+    this.pts = points;
+    const span = MORPHOLOGY_PRE_S + MORPHOLOGY_POST_S;
+    const idx = (t: number): number => Math.max(0, Math.min(points, Math.round(((t + MORPHOLOGY_PRE_S) / span) * (points - 1))));
+    this.q0 = idx(-0.1);
+    this.q1 = idx(0.15);
+    const w = this.q1 - this.q0;
+    this.len = this.secondary !== this.primary ? 2 * w : w;
+    this.tpl = Array.from({ length: this.weight.length }, () => new Float32Array(this.len));
+    this.x = new Float32Array(this.len);
+    this.used = 0;
+  }
+
+  /** Adapted class of `beat` (index into ADAPT_CLASSES) from the classifier's N S V F Q probabilities. */
+  next(beat: Beat, probs: ArrayLike<number>): number {
+    const p = this.params;
+    const points = Math.floor(beat.morphology.length / this.leads);
+    if (points !== this.pts) this.layout(points);
+    const x = this.x;
+    const w = this.q1 - this.q0;
+    const m = beat.morphology;
+    x.set(m.subarray(this.primary * points + this.q0, this.primary * points + this.q1), 0);
+    if (this.len > w) x.set(m.subarray(this.secondary * points + this.q0, this.secondary * points + this.q1), w);
+    const ampX = p2p(x, 0, w);
+
+    let best = -1;
+    let bestC = -2;
+    let dom = -1;
+    for (let c = 0; c < this.used; c++) {
+      if (dom < 0 || (this.weight[c] as number) > (this.weight[dom] as number)) dom = c;
+      const ar = ampX / Math.max(this.amp[c] as number, 1e-3);
+      if (ar > p.maxAmpRatio || ar < 1 / p.maxAmpRatio) continue;
+      const cc = this.similarity(c, w);
+      if (cc > bestC) {
+        bestC = cc;
+        best = c;
+      }
+    }
+    const joins = best >= 0 && bestC >= p.joinCorr;
+    const svShape = dom < 0 || (joins && best === dom) || this.similarity(dom, w) >= p.unlikeCorr;
+
+    const med = this.rrCount > 0 ? this.median() : beat.rrLocalS;
+    const prem = beat.rrPrevS !== null && med > 0 ? beat.rrPrevS / med : 1;
+    const z = (prem - 1) / Math.max(this.premSpread, p.premSpreadFloor);
+    const runRel = beat.rrPrevS !== null && beat.rrRunningS > 0 ? beat.rrPrevS / beat.rrRunningS : 1;
+    const irr = med > 0 ? this.irregularity() / med : 0;
+
+    const s = this.score;
+    for (let k = 0; k < K; k++) s[k] = Math.log(Math.max(probs[k] as number, 1e-6));
+    if (joins) {
+      const e = best * K;
+      const ev = this.evidence;
+      const wt = (this.weight[best] as number) + p.priorBeats;
+      const ns = Math.log(Math.max(((ev[e + N] as number) + (ev[e + S] as number) + p.priorBeats * ((probs[N] as number) + (probs[S] as number))) / wt, 1e-6));
+      s[N] = (s[N] as number) + p.clusterWeight * ns;
+      s[S] = (s[S] as number) + p.clusterWeight * ns;
+      for (let k = V; k < K; k++) s[k] = (s[k] as number) + p.clusterWeight * Math.log(Math.max(((ev[e + k] as number) + p.priorBeats * (probs[k] as number)) / wt, 1e-6));
+    }
+    const inRun = runRel < p.runRel && irr < p.runIrr;
+    if (svShape) {
+      if (z < -p.premZ0) s[S] = (s[S] as number) + p.premS * Math.min(-z - p.premZ0, 3);
+      if (inRun) s[S] = (s[S] as number) + p.runS;
+    }
+    if (!inRun && prem > p.sGate) s[S] = (s[S] as number) - p.sGatePenalty;
+    let cls = 0;
+    for (let k = 0; k < K; k++) {
+      s[k] = (s[k] as number) + (p.logBias[k] ?? 0);
+      if ((s[k] as number) > (s[cls] as number)) cls = k;
+    }
+
+    const c = this.learn(w, ampX, joins ? best : -1, probs);
+    if (beat.rrPrevS !== null) {
+      this.rr[this.rrIdx] = beat.rrPrevS;
+      this.rrIdx = (this.rrIdx + 1) % RR_HISTORY;
+      if (this.rrCount < RR_HISTORY) this.rrCount++;
+      // mean absolute deviation of prematurity: a robust spread (outliers capped at 0.5)
+      this.premSpread += SPREAD_ALPHA * (Math.min(Math.abs(prem - 1), 0.5) - this.premSpread);
+    }
+    const d = this.decision;
+    d.cls = cls;
+    d.cluster = c;
+    d.dominant = joins && best === dom;
+    d.prematurity = prem;
+    d.runRel = runRel;
+    d.irregularity = irr;
+    return cls;
+  }
+
+  /** Mean QRS correlation of the current beat with cluster c over the leads. */
+  private similarity(c: number, w: number): number {
+    const t = this.tpl[c] as Float32Array;
+    const a = corr(this.x, t, 0, w);
+    return this.len > w ? (a + corr(this.x, t, w, this.len)) / 2 : a;
+  }
+
+  private learn(w: number, ampX: number, join: number, probs: ArrayLike<number>): number {
+    const p = this.params;
+    for (let c = 0; c < this.used; c++) {
+      this.weight[c] = (this.weight[c] as number) * p.decay;
+      for (let k = 0; k < K; k++) this.evidence[c * K + k] = (this.evidence[c * K + k] as number) * p.decay;
+    }
+    let c = join;
+    if (c < 0) {
+      if (this.used < this.weight.length) c = this.used++;
+      else {
+        // replace the lightest cluster: an old or rare shape
+        c = 0;
+        for (let i = 1; i < this.used; i++) if ((this.weight[i] as number) < (this.weight[c] as number)) c = i;
+      }
+      (this.tpl[c] as Float32Array).set(this.x);
+      this.weight[c] = 0;
+      this.count[c] = 0;
+      this.amp[c] = ampX;
+      this.evidence.fill(0, c * K, (c + 1) * K);
+    } else {
+      const t = this.tpl[c] as Float32Array;
+      const a = Math.max(p.templateAlpha, 1 / ((this.count[c] as number) + 1));
+      for (let i = 0; i < this.len; i++) t[i] = (t[i] as number) + a * ((this.x[i] as number) - (t[i] as number));
+      this.amp[c] = p2p(t, 0, w);
+    }
+    this.weight[c] = (this.weight[c] as number) + 1;
+    this.count[c] = (this.count[c] as number) + 1;
+    for (let k = 0; k < K; k++) this.evidence[c * K + k] = (this.evidence[c * K + k] as number) + (probs[k] as number);
+    return c;
+  }
+
+  /** Mean absolute successive difference of the RR history (s), in ring order. */
+  private irregularity(): number {
+    if (this.rrCount < 3) return 0;
+    let sum = 0;
+    const start = this.rrCount < RR_HISTORY ? 0 : this.rrIdx;
+    let prev = this.rr[start % RR_HISTORY] as number;
+    for (let i = 1; i < this.rrCount; i++) {
+      const v = this.rr[(start + i) % RR_HISTORY] as number;
+      sum += Math.abs(v - prev);
+      prev = v;
+    }
+    return sum / (this.rrCount - 1);
+  }
+
+  private median(): number {
+    const s = this.rrSort.subarray(0, this.rrCount);
+    s.set(this.rr.subarray(0, this.rrCount));
+    s.sort();
+    const h = this.rrCount >> 1;
+    return this.rrCount % 2 ? (s[h] as number) : ((s[h - 1] as number) + (s[h] as number)) / 2;
+  }
+}
+
+/** The classifier's probabilities carried by a labelled beat (BeatLabeler's LabeledBeat.probs). */
+export function beatProbs(b: Beat): Float32Array | null {
+  const pr = (b as Beat & { probs?: unknown }).probs;
+  return pr instanceof Float32Array && pr.length >= K ? pr : null;
+}
+
+/**
+ * BeatLabeller wrapper: the inner labeller (BeatLabeler) classifies, this stage adapts the
+ * labels to the patient. Beats without probabilities pass unchanged. Adds no latency: each
+ * beat is relabelled as soon as the inner labeller releases it (within its R + 1 s budget).
+ */
+export class AdaptiveLabeller implements BeatLabeller {
+  readonly adapter: BeatAdapter;
+
+  constructor(private readonly inner: BeatLabeller, opts: AdaptOptions) {
+    this.adapter = new BeatAdapter(opts);
+  }
+
+  async push(beats: readonly Beat[], nowSample: number): Promise<Beat[]> {
+    return this.relabel(await this.inner.push(beats, nowSample));
+  }
+
+  async flush(): Promise<Beat[]> {
+    return this.relabel(await this.inner.flush());
+  }
+
+  private relabel(beats: Beat[]): Beat[] {
+    for (const b of beats) {
+      const pr = beatProbs(b);
+      if (pr) b.label = ADAPT_CLASSES[this.adapter.next(b, pr)] as string;
+    }
+    return beats;
+  }
+}
