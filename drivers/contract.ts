@@ -59,7 +59,9 @@ export type MetricName =
   | 'nibp_sys'
   | 'nibp_dia'
   | 'nibp_map'
-  | 'battery';
+  | 'battery'
+  /** One beat-to-beat interval reported by a heart-rate sensor (BLE 0x2A37), in s. */
+  | 'rr_interval';
 
 /** One numeric vital sign reported by a device. */
 export interface Measurement {
@@ -82,6 +84,10 @@ export type DeviceState =
   | 'lead-off'
   | 'lead-on'
   | 'sensor-fault'
+  /** Connected, but the device stopped notifying (BLE watchdog). */
+  | 'stale'
+  /** Out of reach longer than the configured time: a technical alarm condition (BLE); still retrying. */
+  | 'gone'
   | 'closed';
 
 export interface StatusEvent {

@@ -12,11 +12,15 @@ import { emptyStats } from './contract.ts';
 import { WfdbReplayDriver } from './replay/replay-driver.ts';
 import { OpenViewSerialDriver } from './serial/openview-serial-driver.ts';
 import { SyntheticDriver } from './synthetic/synthetic-driver.ts';
+import { BleDriver } from './ble/ble-driver.ts';
+import type { BleHost } from './ble/host.ts';
 
 export interface DriverFactoryDeps {
   clock: Clock;
   logger: Logger;
   serialBinding: () => Promise<BindingInterface>;
+  /** The hub's Bluetooth radios, shared by its BLE devices (noble loads on first use). */
+  ble: BleHost;
   baseDir: string;
 }
 
@@ -26,13 +30,21 @@ const FACTORIES: Factories = {
   'openview-serial': (c, d) => new LazyBindingDriver(c.id, c.type, d.serialBinding, (binding) => new OpenViewSerialDriver({ ...c, deviceId: c.id }, { binding, clock: d.clock, logger: d.logger })),
   synthetic: (c, d) =>
     new SyntheticDriver(
-      { deviceId: c.id, scenario: c.scenario, seed: c.seed, sampleRate: c.sampleRate, speed: c.speed, loop: true },
+      { deviceId: c.id, scenario: c.scenario, seed: c.seed, sampleRate: c.sampleRate, speed: c.speed, ...(c.loop !== null ? { loop: c.loop } : {}) },
       { clock: d.clock, logger: d.logger },
     ),
   'wfdb-replay': (c, d) =>
     new WfdbReplayDriver(
       { deviceId: c.id, record: path.resolve(d.baseDir, c.record), speed: c.speed, loop: c.loop, blockMs: c.blockMs },
       { clock: d.clock, logger: d.logger },
+    ),
+  ble: (c, d) =>
+    new BleDriver(
+      {
+        deviceId: c.id, address: c.address, profiles: c.profiles, binding: c.binding, scenario: c.scenario, seed: c.seed, reconnect: c.reconnect,
+        connectTimeoutMs: c.connectTimeoutMs, gattTimeoutMs: c.gattTimeoutMs, watchdogMs: c.watchdogMs, goneAlarmAfterS: c.goneAlarmAfterS,
+      },
+      { host: d.ble, clock: d.clock, logger: d.logger },
     ),
 };
 
