@@ -5,6 +5,12 @@
  * `meta` (JSON): `schemaVersion`, `session` (incremented at every open, part of every key),
  * `counts` (keys per data sublevel, committed in the same batch as the data they count, so
  * stats() never has to scan).
+ *
+ * The uplink's part (src/uplink): `feed` (key `<session>/<counter>`, the suffix of a data key,
+ * so key order is append order; value `<sublevel>|<data key>`): one entry per record not yet
+ * cut into an uplink batch, written in the same LevelDB batch as the record itself when the
+ * store is opened with `feed: true`; `outbox` (key `<seq:12>`, the encoded batch) and
+ * `outboxIdx` (same key, JSON facts about the batch: size, waveform samples, state).
  */
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +34,9 @@ export function makeSubs(db: RootDb, cbor: CborEncoding) {
     meas: db.sublevel<string, unknown>('meas', { keyEncoding: 'utf8', valueEncoding: cbor }),
     events: db.sublevel<string, unknown>('events', { keyEncoding: 'utf8', valueEncoding: cbor }),
     meta: db.sublevel<string, unknown>('meta', { keyEncoding: 'utf8', valueEncoding: 'json' }),
+    feed: db.sublevel<string, unknown>('feed', { keyEncoding: 'utf8', valueEncoding: 'utf8' }),
+    outbox: db.sublevel<string, unknown>('outbox', { keyEncoding: 'utf8', valueEncoding: 'buffer' }),
+    outboxIdx: db.sublevel<string, unknown>('outboxIdx', { keyEncoding: 'utf8', valueEncoding: 'json' }),
   };
 }
 export type Subs = ReturnType<typeof makeSubs>;

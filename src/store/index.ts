@@ -1,6 +1,6 @@
 /** Public surface of the store. */
 export { Store, STORE_SCHEMA_VERSION } from './store.ts';
-export type { StoreOptions, StoreStats, SublevelStats, SublevelName } from './store.ts';
+export type { StoreOptions, StoreStats, SublevelStats, SublevelName, UplinkAccess } from './store.ts';
 export type { WriteStats } from './writer.ts';
 export { segmentEndMs } from './codec.ts';
 export type { WaveSegment, StoredEvent, StoreEventInput, GenericEvent } from './codec.ts';

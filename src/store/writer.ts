@@ -32,7 +32,12 @@ export interface BatchWriterOptions {
   readonly sync: boolean;
   readonly maxBufferedBytes: number;
   readonly logger: Logger;
+  /** Also file every record in the uplink `feed` (see db.ts), in the same atomic batch. */
+  readonly feed: boolean;
 }
+
+/** Length of the `<session:6>/<counter:10>` suffix every data key ends with (keys.ts). */
+const SEQ_SUFFIX_LENGTH = 17;
 
 type BatchOp =
   | { type: 'put'; key: string; value: unknown; sublevel: Subs[keyof Subs]; valueEncoding?: string }
@@ -143,6 +148,7 @@ export class BatchWriter {
     for (const op of ops) {
       next[op.sub]++;
       batch.push({ type: 'put', key: op.key, value: op.value, sublevel: this.subs[op.sub], valueEncoding: 'buffer' });
+      if (this.opts.feed) batch.push({ type: 'put', key: op.key.slice(-SEQ_SUFFIX_LENGTH), value: op.sub + '|' + op.key, sublevel: this.subs.feed });
     }
     try {
       await this.commit(batch, next);
