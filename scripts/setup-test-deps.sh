@@ -6,6 +6,9 @@ set -euo pipefail
 need=()
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v udevadm >/dev/null 2>&1 || need+=(udev)
+[ -x /usr/bin/chromium ] || need+=(chromium)  # bedside view browser test (playwright-core drives /usr/bin/chromium)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)  # uplink MQTT test (a real broker on loopback)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)  # uplink HTTPS test (self-signed certificate made at test time)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing ${need[*]}; run: sudo apt-get install -y ${need[*]}" >&2

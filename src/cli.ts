@@ -2,10 +2,14 @@
  * `vigil`: the hub's command line. Each command lives in src/cli/<name>.ts and has --help.
  */
 import { EXIT_OK, EXIT_USAGE, processIo, type Io } from './cli/common.ts';
+import { alarmsLog, alarmsLogSpec } from './cli/alarms.ts';
 import { analyze, analyzeSpec } from './cli/analyze.ts';
 import { configCheck, configCheckSpec } from './cli/config-check.ts';
+import { decode, decodeSpec } from './cli/decode.ts';
 import { evalCommand, evalSpec } from './cli/eval.ts';
+import { bleScan, bleScanSpec } from './cli/ble.ts';
 import { run, runSpec } from './cli/run.ts';
+import { receive, receiveSpec } from './cli/receive.ts';
 import { simScenarios, simScenariosSpec, simSerial, simSerialSpec } from './cli/sim.ts';
 import { storeRepair, storeRepairSpec, storeStats, storeStatsSpec } from './cli/store.ts';
 
@@ -17,6 +21,8 @@ interface Command {
 
 const COMMANDS: Command[] = [
   { path: ['run'], summary: runSpec.summary, main: run },
+  { path: ['receive'], summary: receiveSpec.summary, main: receive },
+  { path: ['decode'], summary: decodeSpec.summary, main: decode },
   { path: ['config', 'check'], summary: configCheckSpec.summary, main: configCheck },
   { path: ['analyze'], summary: analyzeSpec.summary, main: analyze },
   { path: ['eval'], summary: evalSpec.summary, main: evalCommand },
@@ -24,6 +30,8 @@ const COMMANDS: Command[] = [
   { path: ['sim', 'scenarios'], summary: simScenariosSpec.summary, main: simScenarios },
   { path: ['store', 'stats'], summary: storeStatsSpec.summary, main: storeStats },
   { path: ['store', 'repair'], summary: storeRepairSpec.summary, main: storeRepair },
+  { path: ['alarms', 'log'], summary: alarmsLogSpec.summary, main: alarmsLog },
+  { path: ['ble', 'scan'], summary: bleScanSpec.summary, main: bleScan },
 ];
 
 function topHelp(): string {

@@ -3,11 +3,13 @@
  * (drivers -> store, status server, retention job). Everything else receives its
  * dependencies through its constructor.
  */
+import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { BindingInterface } from '@serialport/bindings-interface';
 import { createDriver } from '../drivers/index.ts';
+import { BleHost } from '../drivers/ble/host.ts';
 import type { DeviceState, Driver, DriverEvent, SampleBlock } from '../drivers/contract.ts';
-import { StatusServer } from './api/status-server.ts';
+import { HubHttpServer } from './api/http-server.ts';
 import type { VigilConfig } from './config/schema.ts';
 import type { Clock } from './core/clock.ts';
 import { errorMessage } from './core/errors.ts';
@@ -19,6 +21,12 @@ import { BeatClassifier, BeatLabeler } from './detect/classifier.ts';
 import { DEFAULT_MODEL } from './analysis/model.ts';
 import { isVigilError } from './core/errors.ts';
 import type { Beat, WindowReport } from './ecg/index.ts';
+import { AlarmLogStore } from './alarms/alarm-log.ts';
+import { alarmSettings, rhythmOverrides } from './alarms/config.ts';
+import { AlarmHook } from './alarms/hook.ts';
+import { AlarmManager } from './alarms/manager.ts';
+import { LiveHub } from './pipeline/live-hub.ts';
+import { Uplink } from './uplink/uplink.ts';
 
 export interface HubDeps {
   clock: Clock;
@@ -43,11 +51,25 @@ interface DeviceEntry {
   timeRef: { firstSample: number; wallTimeMs: number; fs: number } | null;
   /** Rhythm conditions currently active on this device. */
   active: Set<string>;
+  /** Hub monotonic time of the device's last event (no-data watchdog). */
+  lastEventMono: number;
+  /** EcgStage restarts seen: a restart ends the old chain's open conditions. */
+  restarts: number;
+  /** Delivers sample blocks (a waveform device), watched by the hub's no-data watchdog. */
+  continuous: boolean;
+}
+
+/** What the pump hands each device's events to besides the store. */
+interface Bedside {
+  readonly alarms: AlarmManager;
+  readonly live: LiveHub;
 }
 
 export interface RunningHub {
   readonly url: string;
   readonly store: Store;
+  readonly alarms: AlarmManager;
+  readonly live: LiveHub;
   stop(): Promise<void>;
   status(): Promise<Record<string, unknown>>;
 }
@@ -62,6 +84,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
     logger: log.child({ part: 'store' }),
     sync: config.store.sync,
     flushIntervalMs: config.store.flushIntervalMs,
+    feed: config.uplink.enabled,
   });
   const r = config.store.retention;
   const retention = new RetentionJob({
@@ -81,6 +104,37 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
   const devices = new Map<string, DeviceEntry>();
   const startedAt = deps.clock.wallMs();
 
+  // Bedside alarms: the log and the alarms in force live in the store (sync writes), so a
+  // latched alarm survives a power cut and the log continues its sequence.
+  let alarms: AlarmManager | null = null;
+  const alarmLog = new AlarmLogStore(store.ownSublevel('alarmlog'), (err) => {
+    log.error('alarm log write failed', { code: err.code, err: err.message });
+    alarms?.setCondition('storage-failure', null, true, { detail: 'alarm log not written' });
+  });
+  const previous = await alarmLog.load();
+  alarms = new AlarmManager({ clock: deps.clock, sink: alarmLog, logger: log.child({ part: 'alarms' }), settings: alarmSettings(config.alarms), lastSeq: previous.lastSeq });
+  const alarmManager = alarms;
+  const hook = config.alarms.hook.command === null
+    ? null
+    : new AlarmHook({ command: config.alarms.hook.command, timeoutMs: config.alarms.hook.timeoutMs, priorities: config.alarms.hook.priorities, logger: log.child({ part: 'alarm-hook' }) });
+  const hubRef = { id: config.hub.id, bed: config.hub.bed };
+  alarmManager.subscribe((ev) => {
+    if (ev.type === 'log') {
+      // Also an event in the store: the uplink forwards it and clinicians see it with the rest.
+      store.appendEvent({ ...ev.entry, kind: 'alarm', wallTimeMs: ev.entry.atMs });
+      if (ev.entry.event === 'escalated' && hook !== null) {
+        const a = alarmManager.alarms().find((x) => x.id === ev.entry.alarmId);
+        if (a !== undefined) hook.fire({ event: 'escalated', alarm: a, hub: hubRef });
+      }
+    } else if (ev.type === 'raised' && hook !== null) {
+      hook.fire({ event: 'onset', alarm: ev.alarm, hub: hubRef });
+    }
+  });
+  alarmManager.restore(previous.inForce);
+  const live = new LiveHub({ hub: hubRef, clock: deps.clock, alarms: alarmManager, alarmLog, logger: log.child({ part: 'live' }) });
+  const bedside: Bedside = { alarms: alarmManager, live };
+  const rhythmConfig = rhythmOverrides(config.alarms);
+
   // The beat classifier. A model that cannot be loaded (missing, wrong hash or shape) must not
   // keep the bed from being monitored: beats then stay N/Q, and the failure is reported.
   let classifier: BeatClassifier | null = null;
@@ -94,12 +148,14 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       const code = isVigilError(e) ? e.code : 'VIGIL_INTERNAL';
       classifierStatus = { enabled: true, ok: false, model: file, code, message: errorMessage(e) };
       log.error('beat classifier not loaded: beats stay unclassified (N/Q)', { model: file, code, err: errorMessage(e) });
+      alarmManager.setCondition('model-failed', null, true, { detail: code });
     }
   }
   const labeller = classifier
     ? (sampleRate: number, leadNames: readonly string[]) => new BeatLabeler(classifier as BeatClassifier, { sampleRate, leadNames })
     : undefined;
 
+  let uplink: Uplink | null = null;
   const status = async (): Promise<Record<string, unknown>> => ({
     hub: { id: config.hub.id, bed: config.hub.bed, startedAt: new Date(startedAt).toISOString(), uptimeS: Math.round((deps.clock.wallMs() - startedAt) / 1000) },
     classifier: classifierStatus,
@@ -124,9 +180,10 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
         : null,
     })),
     store: await store.stats(),
+    uplink: uplink?.status() ?? { enabled: false },
   });
 
-  const server = new StatusServer({ status }, log.child({ part: 'http' }));
+  const server = new HubHttpServer({ status: { status }, live, bedside: config.bedside, clock: deps.clock, log: log.child({ part: 'http' }) });
   let url: string;
   try {
     url = await server.listen(config.http.host, config.http.port);
@@ -135,16 +192,27 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
     throw e;
   }
 
+  // Bluetooth radios, made only when a BLE device opens (noble is never loaded otherwise).
+  const ble = new BleHost({ clock: deps.clock, logger: log.child({ part: 'ble' }) });
   let stopping: Promise<void> | null = null;
+  let watchdog: ReturnType<Clock['setTimeout']> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('hub stopping');
       await retention.stop();
+      if (watchdog !== null) deps.clock.clearTimeout(watchdog);
+      watchdog = null;
       await Promise.all([...devices.values()].map((d) => d.driver.close()));
+      ble.close();
       await Promise.all([...devices.values()].map((d) => d.pump));
-      // Beats still inside the engine's look-ahead are stored too.
-      for (const d of devices.values()) record(await d.ecg.finish(), d, store);
+      // Beats still inside the engine's look-ahead are stored too (their rhythm offsets are
+      // not alarms any more: the stream ended, it did not recover).
+      for (const d of devices.values()) record(await d.ecg.finish(), d, store, null);
+      alarmManager.close();
+      await alarmLog.idle();
+      await hook?.idle();
       await server.close();
+      await uplink?.stop(); // what is not acknowledged yet stays in the outbox
       await store.close();
       await classifier?.close();
       // What every driver delivered, all of it now acknowledged by the store.
@@ -154,19 +222,72 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
     return stopping;
   };
   try {
+    if (config.uplink.enabled) {
+      // Store-and-forward upstream; its technical conditions are bedside alarms.
+      uplink = await Uplink.create(config.uplink, {
+        store, hubId: config.hub.id, bed: config.hub.bed, clock: deps.clock, logger: log.child({ part: 'uplink' }), baseDir: deps.baseDir,
+        onTechnical: (c, active, detail) => alarmManager.setCondition(c, null, active, { detail: typeof detail.lastError === 'string' ? detail.lastError : null }),
+      });
+      await uplink.start();
+    }
     for (const dc of config.devices) {
       const driver = createDriver(dc, {
         clock: deps.clock,
         logger: log.child({ part: 'driver' }),
         serialBinding: deps.serialBinding,
+        ble,
         baseDir: deps.baseDir,
       });
-      const entry: DeviceEntry = { driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id, labeller), lastWindow: null, beats: 0, timeRef: null, active: new Set() };
-      entry.pump = pump(driver, entry, store, log);
+      const entry: DeviceEntry = {
+        driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id, labeller, rhythmConfig, config.analysis.adapt),
+        lastWindow: null, beats: 0, timeRef: null, active: new Set(), lastEventMono: deps.clock.monotonicMs(), restarts: 0, continuous: false,
+      };
+      live.device(dc.id, driver.kind, 'connecting', entry.since, null);
+      entry.pump = pump(driver, entry, store, log, bedside, deps.clock);
       devices.set(dc.id, entry);
       await driver.open();
     }
     await retention.start();
+    // No-data watchdog (technical alarm): a connected device that has gone quiet.
+    const noDataMs = config.alarms.noDataAfterS * 1000;
+    // Storage: a disk filling up or writes failing is a technical alarm (data would be lost).
+    let lastStorageCheck = -Infinity;
+    let checking = false;
+    let lastFailures = 0;
+    const storageCheck = (now: number): void => {
+      if (checking || now - lastStorageCheck < 10_000) return;
+      lastStorageCheck = now;
+      checking = true;
+      void (async () => {
+        try {
+          const fsStat = await statfs(dataDir);
+          const freeMb = (fsStat.bavail * fsStat.bsize) / 1e6;
+          const writes = (await store.stats()).writes;
+          const failing = writes.failures > lastFailures;
+          lastFailures = writes.failures;
+          const low = freeMb < config.alarms.storageMinFreeMb;
+          const detail = failing ? `writes failing: ${writes.lastError ?? 'unknown error'}` : low ? `${Math.round(freeMb)} MB free` : null;
+          alarmManager.setCondition('storage-failure', null, failing || low, { detail });
+        } catch (e: unknown) {
+          log.warn('storage check failed', { err: errorMessage(e) });
+        } finally {
+          checking = false;
+        }
+      })();
+    };
+    const tick = (): void => {
+      const now = deps.clock.monotonicMs();
+      for (const d of devices.values()) {
+        // Only waveform devices stream continuously; episodic sensors (a cuff, a thermometer)
+        // are watched by their own driver, which reports 'stale'.
+        if (!d.continuous) continue;
+        const quiet = d.state !== 'disconnected' && d.state !== 'closed' && d.state !== 'gone' && now - d.lastEventMono > noDataMs;
+        alarmManager.setCondition('no-data', d.driver.id, quiet, quiet ? { detail: `nothing for ${Math.round((now - d.lastEventMono) / 1000)} s` } : {});
+      }
+      storageCheck(now);
+      watchdog = deps.clock.setTimeout(tick, 1000);
+    };
+    watchdog = deps.clock.setTimeout(tick, 1000);
     log.info('hub started', { hub: config.hub.id, bed: config.hub.bed, url, dataDir, devices: config.devices.map((d) => `${d.id}(${d.type})`) });
   } catch (e: unknown) {
     // A device that cannot even start (a missing record file): undo the start cleanly.
@@ -174,25 +295,32 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
     await stop();
     throw e;
   }
-  return { url, store, stop, status };
+  return { url, store, alarms: alarmManager, live, stop, status };
 }
 
 /** Moves one driver's events into the store; never lets a bad event stop the flow. */
-async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logger): Promise<void> {
+async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logger, bedside: Bedside, clock: Clock): Promise<void> {
   for await (const ev of driver.events() as AsyncIterable<DriverEvent>) {
+    entry.lastEventMono = clock.monotonicMs();
     try {
       switch (ev.kind) {
         case 'samples':
+          entry.continuous = true;
+          // appendBlock only buffers (the store writes in batches): the alarm path never waits on the disk.
           store.appendBlock(ev);
-          await analyse(ev, entry, store);
+          bedside.live.block(ev);
+          await analyse(ev, entry, store, bedside);
           break;
         case 'measurement':
+          bedside.live.measurement(ev);
           store.appendMeasurement(ev);
           break;
         case 'status':
           entry.state = ev.state;
           entry.since = ev.wallTimeMs;
           entry.detail = ev.detail;
+          deviceCondition(ev.state, driver.id, ev.detail ?? null, bedside.alarms);
+          bedside.live.device(driver.id, driver.kind, ev.state, ev.wallTimeMs, ev.detail ?? null);
           store.appendEvent(ev);
           break;
       }
@@ -208,12 +336,33 @@ async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logge
  * its R peak, so it may fall in an earlier block: the sample rate is constant, so the
  * offset works either way).
  */
-async function analyse(block: SampleBlock, entry: DeviceEntry, store: Store): Promise<void> {
+async function analyse(block: SampleBlock, entry: DeviceEntry, store: Store, bedside: Bedside): Promise<void> {
   entry.timeRef = { firstSample: block.firstSample, wallTimeMs: block.wallTimeMs, fs: block.channels[0]?.sampleRate ?? 1 };
-  record(await entry.ecg.push(block), entry, store);
+  const out = await entry.ecg.push(block);
+  if (entry.ecg.restarts !== entry.restarts) {
+    // The chain restarted after a gap: what it had open is unknown now, not over. Latching
+    // alarms stay latched; the new chain raises them again if they still hold.
+    entry.restarts = entry.ecg.restarts;
+    for (const c of entry.active) bedside.alarms.setCondition(c, entry.driver.id, false, { detail: 'ECG stream interrupted' });
+    entry.active.clear();
+  }
+  record(out, entry, store, bedside);
 }
 
-function record(out: EcgStageOutput, entry: DeviceEntry, store: Store): void {
+/** Driver states that are technical alarm conditions. */
+function deviceCondition(state: DeviceState, deviceId: string, detail: string | null, alarms: AlarmManager): void {
+  if (state === 'disconnected') alarms.setCondition('device-disconnected', deviceId, true, { detail });
+  else if (state === 'connected' || state === 'closed') alarms.setCondition('device-disconnected', deviceId, false);
+  if (state === 'lead-off') alarms.setCondition('lead-off', deviceId, true, { detail });
+  else if (state === 'lead-on' || state === 'closed') alarms.setCondition('lead-off', deviceId, false);
+  // A wireless sensor's own watchdog (it stopped notifying) and its out-of-range timer.
+  if (state === 'stale') alarms.setCondition('no-data', deviceId, true, { detail });
+  else if (state === 'connected' || state === 'closed' || state === 'disconnected') alarms.setCondition('no-data', deviceId, false);
+  if (state === 'gone') alarms.setCondition('device-gone', deviceId, true, { detail });
+  else if (state === 'connected' || state === 'closed') alarms.setCondition('device-gone', deviceId, false);
+}
+
+function record(out: EcgStageOutput, entry: DeviceEntry, store: Store, bedside: Bedside | null): void {
   const ref = entry.timeRef;
   if (ref === null || (out.beats.length === 0 && out.windows.length === 0 && out.rhythm.length === 0)) return;
   const deviceId = entry.driver.id;
@@ -224,12 +373,14 @@ function record(out: EcgStageOutput, entry: DeviceEntry, store: Store): void {
     const wallTimeMs = wallOf(w.endSample);
     store.appendEvent({ kind: 'ecg-window', deviceId, wallTimeMs, startSample: w.startSample, endSample: w.endSample, hrBpm: w.hrBpm, hrv: w.hrv, sqi: w.sqi, unanalyzable: w.unanalyzable, leadOff: w.leadOff });
     entry.lastWindow = { ...w, wallTimeMs };
+    bedside?.live.ecgHeartRate(deviceId, w.hrBpm, wallTimeMs);
   }
   // Rhythm conditions (onset/offset) for the alarm layer and the clinician's episode list.
   for (const r of out.rhythm) {
     store.appendEvent({ kind: 'rhythm', deviceId, wallTimeMs: wallOf(r.sample), condition: r.condition, phase: r.phase, sample: r.sample, detectedAtMs: wallOf(r.detectedAtSample), detail: r.detail ?? null });
     if (r.phase === 'onset') entry.active.add(r.condition);
     else entry.active.delete(r.condition);
+    bedside?.alarms.setCondition(r.condition, deviceId, r.phase === 'onset', { detail: r.detail !== undefined ? JSON.stringify(r.detail) : null });
   }
 }
 

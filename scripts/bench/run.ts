@@ -2,17 +2,21 @@
  * `npm run bench`: one JSON object per line on stdout, {"metric","value","unit"}, each the
  * median of repeated runs. Progress goes to stderr on a terminal only.
  */
+import { benchAlarms } from './alarms.ts';
 import { benchClassifier } from './classifier.ts';
 import { benchEcg } from './ecg.ts';
 import { benchOpenView } from './openview.ts';
 import type { Metric } from './stats.ts';
 import { benchWfdb } from './wfdb.ts';
+import { benchUplink } from './uplink.ts';
 
 const suites: Array<[string, () => Promise<Metric[]>]> = [
   ['wfdb', () => benchWfdb()],
   ['openview', () => benchOpenView()],
   ['ecg', () => benchEcg()],
   ['classifier', () => benchClassifier()],
+  ['alarms', () => benchAlarms()],
+  ['uplink', () => benchUplink()],
 ];
 
 const only = process.argv.slice(2);

@@ -36,6 +36,8 @@ export const alarmsConfigSchema = z
     limits: z.record(z.string(), z.number().nullable()).default({}),
     /** Alarm-condition delay per condition id, in seconds. */
     delaysS: z.record(z.string(), z.number().min(0).max(120)).default({}),
+    /** Free space on the data directory's file system below this raises "storage failure" (MB). */
+    storageMinFreeMb: z.number().min(1).max(1_000_000).default(200),
     /** A connected device that sends nothing for this long raises "no data". */
     noDataAfterS: z.number().min(2).max(600).default(10),
     /** A program run with the alarm as JSON on stdin at each onset/escalation (buzzer, nurse call, GPIO); argv, no shell. */

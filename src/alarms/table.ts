@@ -89,6 +89,8 @@ export const ALARM_CONDITIONS: readonly AlarmConditionDef[] = [
   limit('nibp-map-low', 'NBP Mean Low', 'nibp_map', 'low', 60, 0, 'mm[Hg]', { delayMs: 0 }),
   limit('nibp-map-high', 'NBP Mean High', 'nibp_map', 'high', 110, 0, 'mm[Hg]', { delayMs: 0 }),
   technical('device-disconnected', 'Device Disconnected', 'medium', 10_000),
+  // A wireless sensor out of reach longer than its configured time (BLE `goneAlarmAfterS`).
+  technical('device-gone', 'Sensor Out Of Range', 'medium', 0),
   technical('no-data', 'No Data From Device', 'medium', 0),
   technical('storage-failure', 'Storage Failure', 'medium', 0),
   technical('uplink-down', 'Uplink Down', 'low', 0),

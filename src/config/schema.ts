@@ -4,6 +4,9 @@
  * Every field has a default, so an empty file gives the demo bed.
  */
 import { z } from 'zod';
+import { alarmsConfigSchema } from '../alarms/config.ts';
+import { uplinkConfigSchema } from '../uplink/config.ts';
+import { DEMO_BLE_DEVICES, makeBleDeviceSchema } from '../../drivers/ble/config.ts';
 
 const id = z
   .string()
@@ -46,6 +49,8 @@ const synthetic = z.strictObject({
   sampleRate: z.number().int().min(100).max(1000).default(250),
   /** 1 = real time. */
   speed: z.number().positive().max(1000).default(1),
+  /** Play the scenario again when it ends; null: as the scenario says (built-in beds loop, drills end). */
+  loop: z.boolean().nullable().default(null),
 });
 
 const wfdbReplay = z.strictObject({
@@ -58,7 +63,10 @@ const wfdbReplay = z.strictObject({
   blockMs: z.number().int().min(10).max(10_000).default(100),
 });
 
-export const deviceSchema = z.discriminatedUnion('type', [openviewSerial, synthetic, wfdbReplay]);
+/** A BLE health sensor (drivers/ble/config.ts). */
+const ble = makeBleDeviceSchema(id);
+
+export const deviceSchema = z.discriminatedUnion('type', [openviewSerial, synthetic, wfdbReplay, ble]);
 
 export const configSchema = z.strictObject({
   hub: z
@@ -109,12 +117,30 @@ export const configSchema = z.strictObject({
       classifier: z.boolean().default(true),
       /** Model file (manifest beside it, same name .json); null: the model shipped in models/. */
       model: z.string().min(1).nullable().default(null),
+      /** Patient-adaptive relabelling after the classifier (shape clusters + RR timing of this patient, src/detect/adapt.ts). */
+      adapt: z.boolean().default(true),
     })
-    .default({ classifier: true, model: null }),
+    .default({ classifier: true, model: null, adapt: true }),
+  /** Store-and-forward to the upstream: batches, outbox, HTTPS/MQTT (src/uplink/config.ts). */
+  uplink: uplinkConfigSchema,
+  /** Bedside alarms: limits, delays, audio pause, escalation, hook (src/alarms/config.ts). */
+  alarms: alarmsConfigSchema.default({ audioPauseS: 120, escalateAfterS: null, disabled: [], limits: {}, delaysS: {}, noDataAfterS: 10, storageMinFreeMb: 200, hook: { command: null, timeoutMs: 5000, priorities: ['high', 'medium', 'low'] } }),
+  bedside: z
+    .strictObject({
+      /** PIN or token a nurse enters to acknowledge or pause audio from the bedside view; null: the view is read-only. */
+      pin: z.string().min(4).max(128).regex(/^\S+$/, 'no spaces').nullable().default(null),
+      /** Screen calibration, CSS px per mm (so 25 mm/s is 25 mm on the glass); null: nominal 96/25.4. A screen can override it with ?pxPerMm= */
+      pxPerMm: z.number().min(1).max(40).nullable().default(null),
+      /** Wrong PINs in a row from one client before it is locked out. */
+      maxPinFailures: z.number().int().min(1).max(100).default(5),
+      /** First lockout; doubles with each further wrong PIN (at most 15 min). */
+      lockoutMs: z.number().int().min(1000).max(900_000).default(30_000),
+    })
+    .default({ pin: null, pxPerMm: null, maxPinFailures: 5, lockoutMs: 30_000 }),
   devices: z
     .array(deviceSchema)
     .max(16)
-    .default([{ type: 'synthetic', id: 'sim-ecg', scenario: 'demo', seed: 1, sampleRate: 250, speed: 1 }])
+    .default([{ type: 'synthetic', id: 'sim-ecg', scenario: 'demo', seed: 1, sampleRate: 250, speed: 1, loop: null }, ...DEMO_BLE_DEVICES.map((d) => ble.parse(d))])
     .superRefine((devs, ctx) => {
       const seen = new Set<string>();
       devs.forEach((d, i) => {
