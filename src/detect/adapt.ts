@@ -40,7 +40,7 @@ import type { BeatLabeller } from '../analysis/chain.ts';
 import { preferredLead } from '../ecg/engine.ts';
 import { MORPHOLOGY_POST_S, MORPHOLOGY_PRE_S } from '../ecg/features.ts';
 import type { Beat } from '../ecg/types.ts';
-import { corr, p2p } from './features.ts';
+import { corr, p2p, ringIrregularity } from './features.ts';
 
 /**
  * Class order of the probabilities and of the returned index: BEAT_CLASSES of classifier.ts
@@ -309,16 +309,7 @@ export class BeatAdapter {
 
   /** Mean absolute successive difference of the RR history (s), in ring order. */
   private irregularity(): number {
-    if (this.rrCount < 3) return 0;
-    let sum = 0;
-    const start = this.rrCount < RR_HISTORY ? 0 : this.rrIdx;
-    let prev = this.rr[start % RR_HISTORY] as number;
-    for (let i = 1; i < this.rrCount; i++) {
-      const v = this.rr[(start + i) % RR_HISTORY] as number;
-      sum += Math.abs(v - prev);
-      prev = v;
-    }
-    return sum / (this.rrCount - 1);
+    return ringIrregularity(this.rr, this.rrCount, this.rrIdx);
   }
 
   private median(): number {

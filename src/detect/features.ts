@@ -267,16 +267,7 @@ export class BeatFeaturizer {
 
   /** Mean absolute successive difference of the RR history (s), in ring order. */
   private irregularity(): number {
-    if (this.rrCount < 3) return 0;
-    let sum = 0;
-    const start = this.rrCount < RR_HISTORY ? 0 : this.rrIdx;
-    let prev = this.rr[start % RR_HISTORY] as number;
-    for (let i = 1; i < this.rrCount; i++) {
-      const v = this.rr[(start + i) % RR_HISTORY] as number;
-      sum += Math.abs(v - prev);
-      prev = v;
-    }
-    return sum / (this.rrCount - 1);
+    return ringIrregularity(this.rr, this.rrCount, this.rrIdx);
   }
 }
 
@@ -355,4 +346,22 @@ function std(a: ArrayLike<number>, i0: number, i1: number): number {
   let v = 0;
   for (let i = i0; i < i1; i++) v += ((a[i] as number) - mu) ** 2;
   return Math.sqrt(v / n);
+}
+
+/**
+ * Mean absolute successive difference of the first `count` values of a ring buffer whose
+ * next write index is `next` (oldest first once it has wrapped); 0 below 3 values.
+ */
+export function ringIrregularity(ring: Float64Array, count: number, next: number): number {
+  if (count < 3) return 0;
+  const size = ring.length;
+  let sum = 0;
+  const start = count < size ? 0 : next;
+  let prev = ring[start % size] as number;
+  for (let i = 1; i < count; i++) {
+    const v = ring[(start + i) % size] as number;
+    sum += Math.abs(v - prev);
+    prev = v;
+  }
+  return sum / (count - 1);
 }

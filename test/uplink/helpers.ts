@@ -1,3 +1,4 @@
+import net from 'node:net';
 /** Shared fixtures for the uplink tests: a fake transport, waiting helpers, alarm entries. */
 import { VigilError } from '../../src/core/errors.ts';
 import { decodeBatch, type Batch } from '../../src/uplink/batch.ts';
@@ -70,4 +71,17 @@ export function alarmEvent(seq: number, atMs: number, condition = 'asystole'): {
 
 export function beatEvent(sample: number, wallTimeMs: number): { kind: string; wallTimeMs: number; [k: string]: unknown } {
   return { kind: 'beat', deviceId: 'dev-1', wallTimeMs, sample, label: 'N', lead: 0, rrPrevS: 0.8, qrsWidthS: 0.09, amplitudeMv: 1.1, quality: 0.9 };
+}
+
+/** A loopback TCP port that was free a moment ago (for a broker or receiver started by the test). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a !== null ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -19,21 +19,10 @@ import { Uplink } from '../../src/uplink/uplink.ts';
 import { notRun } from '../helpers/data.ts';
 import { BlockStream, ECG, TempDirs } from '../store/helpers.ts';
 import { mulberry32 } from '../support/prng.ts';
-import { alarmEvent, until } from './helpers.ts';
+import { alarmEvent, freePort, until } from './helpers.ts';
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startBroker(dir: string, port: number): Promise<ChildProcess> {
   const conf = path.join(dir, 'mosquitto.conf');

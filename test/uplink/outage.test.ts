@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { SystemClock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/log.ts';
@@ -19,22 +18,11 @@ import { BatchSink, HttpReceiver } from '../../src/uplink/receiver.ts';
 import { Uplink, type TechnicalCondition } from '../../src/uplink/uplink.ts';
 import { BlockStream, ECG, TempDirs, measurement } from '../store/helpers.ts';
 import { mulberry32 } from '../support/prng.ts';
-import { alarmEvent, beatEvent, decoded, until } from './helpers.ts';
+import { alarmEvent, beatEvent, decoded, freePort, until } from './helpers.ts';
 
 const HOURS = 6;
 const QUOTA = 2_000_000;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('uplink: 6 h upstream outage, then recovery', function () {
   this.timeout(120_000);

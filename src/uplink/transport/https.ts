@@ -12,11 +12,10 @@
  * receiver in sequence order (a retry after a failure excepted); the delivery window only
  * bounds how many wait in line.
  */
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { VigilError, errorMessage } from '../../core/errors.ts';
-import { rejected, sendFailed, timedOut, type LinkListener, type SendMeta, type Transport } from './transport.ts';
+import { readTlsFile, rejected, sendFailed, timedOut, type LinkListener, type SendMeta, type Transport } from './transport.ts';
 
 export interface HttpsTransportOptions {
   readonly url: string;
@@ -51,14 +50,7 @@ export class HttpsTransport implements Transport {
   }
 
   async start(_link: LinkListener): Promise<void> {
-    const read = async (file: string | null | undefined, key: string): Promise<Buffer | undefined> => {
-      if (file === null || file === undefined) return undefined;
-      try {
-        return await readFile(file);
-      } catch (e: unknown) {
-        throw new VigilError('VIGIL_CONFIG_INVALID', `uplink.${key}: cannot read ${file}: ${errorMessage(e)}`, { details: { key: `uplink.${key}`, file } });
-      }
-    };
+    const read = readTlsFile;
     if (this.url.protocol === 'https:') {
       const [ca, cert, key] = [await read(this.opts.caFile, 'caFile'), await read(this.opts.certFile, 'certFile'), await read(this.opts.keyFile, 'keyFile')];
       this.agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca, cert, key });

@@ -15,11 +15,10 @@
  * not yet PUBACKed are resent by the client after a reconnect. The client's 'connect' event
  * tells the delivery loop the link is back (immediate resumption).
  */
-import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { VigilError, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
-import { rejected, sendFailed, timedOut, type LinkListener, type SendMeta, type Transport } from './transport.ts';
+import { readTlsFile, rejected, sendFailed, timedOut, type LinkListener, type SendMeta, type Transport } from './transport.ts';
 
 export interface MqttTransportOptions {
   readonly url: string;
@@ -63,14 +62,7 @@ export class MqttTransport implements Transport {
   }
 
   async start(link: LinkListener): Promise<void> {
-    const read = async (file: string | null | undefined, key: string): Promise<Buffer | undefined> => {
-      if (file === null || file === undefined) return undefined;
-      try {
-        return await readFile(file);
-      } catch (e: unknown) {
-        throw new VigilError('VIGIL_CONFIG_INVALID', `uplink.${key}: cannot read ${file}: ${errorMessage(e)}`, { details: { key: `uplink.${key}`, file } });
-      }
-    };
+    const read = readTlsFile;
     const options: IClientOptions = {
       clientId: this.opts.clientId ?? `vigil-${this.opts.hubId}`,
       clean: false,

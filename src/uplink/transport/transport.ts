@@ -6,7 +6,8 @@
  *    retrying cannot help, the outbox parks it;
  *  - VIGIL_UPLINK_SEND_FAILED / VIGIL_UPLINK_TIMEOUT: anything else; retried with backoff.
  */
-import { VigilError } from '../../core/errors.ts';
+import { readFile } from 'node:fs/promises';
+import { errorMessage, VigilError } from '../../core/errors.ts';
 
 export interface SendMeta {
   readonly hubId: string;
@@ -35,3 +36,13 @@ export const rejected = (message: string, details: Record<string, unknown> = {})
 
 export const timedOut = (message: string, details: Record<string, unknown> = {}): VigilError =>
   new VigilError('VIGIL_UPLINK_TIMEOUT', message, { details });
+
+/** Reads a TLS file named in the uplink config (CA, certificate, key); a missing file is a configuration error. */
+export async function readTlsFile(file: string | null | undefined, key: string): Promise<Buffer | undefined> {
+  if (file === null || file === undefined) return undefined;
+  try {
+    return await readFile(file);
+  } catch (e: unknown) {
+    throw new VigilError('VIGIL_CONFIG_INVALID', `uplink.${key}: cannot read ${file}: ${errorMessage(e)}`, { details: { key: `uplink.${key}`, file } });
+  }
+}
