@@ -101,5 +101,34 @@ if (!hasOpenssl()) {
       assert.equal(u.status().delivery.parked, 0);
       assert.equal(u.status().outbox.queuedBatches, 1);
     });
+
+    it('mutual TLS: an upstream that requires a client certificate gets the hub\'s (certFile/keyFile) and refuses a hub without one', async () => {
+      const dir = await tmp.make();
+      const client = selfSigned(dir, 'hub-bed-7');
+      await rx.close();
+      seen = [];
+      rx = new HttpReceiver({
+        sink: new BatchSink({ outDir: await tmp.make(), onBatch: (i) => seen.push(i) }),
+        token: 'tok-123',
+        tls: { cert: await readFile(certs.cert), key: await readFile(certs.key), ca: await readFile(client.cert), requestClientCert: true },
+      });
+      url = (await rx.listen(0)) + 'batches';
+      // Without a client certificate the TLS handshake is refused: nothing delivered, the batch stays.
+      let u = await hub({ caFile: certs.cert });
+      (store as Store).appendEvent(alarmEvent(1, Date.UTC(2026, 0, 1)));
+      await (store as Store).flush();
+      await u.flushBatches();
+      await until(() => u.status().delivery.failures >= 1, 'refused without a client certificate');
+      assert.equal(seen.length, 0);
+      await u.stop();
+      await (store as Store).close();
+      // With it: delivered.
+      u = await hub({ caFile: certs.cert, certFile: client.cert, keyFile: client.key });
+      (store as Store).appendEvent(alarmEvent(1, Date.UTC(2026, 0, 1)));
+      await (store as Store).flush();
+      await u.flushBatches();
+      await until(() => u.status().outbox.queuedBatches === 0 && seen.length >= 1, 'delivered with the client certificate');
+      assert.equal(seen[0]?.status, 'stored');
+    });
   });
 }
