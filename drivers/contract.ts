@@ -72,6 +72,11 @@ export interface Measurement {
   readonly value: number | null;
   /** UCUM unit: "/min", "%", "Cel", "mm[Hg]". */
   readonly unit: string;
+  /**
+   * Digits after the decimal point the device reported (BLE: the IEEE 11073 exponent), when
+   * known: 98 % and 98.0 % are different statements of precision.
+   */
+  readonly decimals?: number;
   readonly deviceTimeMs: number | null;
   readonly hubTimeMs: number;
   readonly wallTimeMs: number;

@@ -175,7 +175,7 @@ export class BleDriver implements Driver {
     }
     for (const r of d.readings) {
       this.counters.measurements++;
-      this.channel.push({ kind: 'measurement', deviceId: this.id, metric: r.metric, value: r.value, unit: r.unit, deviceTimeMs: r.deviceTimeMs, hubTimeMs, wallTimeMs });
+      this.channel.push({ kind: 'measurement', deviceId: this.id, metric: r.metric, value: r.value, unit: r.unit, decimals: r.decimals, deviceTimeMs: r.deviceTimeMs, hubTimeMs, wallTimeMs });
     }
   }
 

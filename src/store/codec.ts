@@ -112,15 +112,17 @@ export function recordToSegment(deviceId: string, channel: string, raw: unknown)
 }
 
 export function measurementToRecord(m: Measurement): unknown[] {
-  return [m.value, m.unit, m.deviceTimeMs, m.hubTimeMs, m.wallTimeMs];
+  return m.decimals === undefined ? [m.value, m.unit, m.deviceTimeMs, m.hubTimeMs, m.wallTimeMs] : [m.value, m.unit, m.deviceTimeMs, m.hubTimeMs, m.wallTimeMs, m.decimals];
 }
 
 export function recordToMeasurement(deviceId: string, metric: MetricName, raw: unknown): Measurement | null {
-  if (!Array.isArray(raw) || raw.length !== 5) return null;
-  const [value, unit, deviceTimeMs, hubTimeMs, wallTimeMs] = raw as unknown[];
+  // Five fields, or six with the reported precision (records written before it have five).
+  if (!Array.isArray(raw) || (raw.length !== 5 && raw.length !== 6)) return null;
+  const [value, unit, deviceTimeMs, hubTimeMs, wallTimeMs, decimals] = raw as unknown[];
   if (!(value === null || isNum(value)) || typeof unit !== 'string') return null;
   if (!(deviceTimeMs === null || isNum(deviceTimeMs)) || !isNum(hubTimeMs) || !isNum(wallTimeMs)) return null;
-  return { kind: 'measurement', deviceId, metric, value, unit, deviceTimeMs, hubTimeMs, wallTimeMs };
+  if (decimals !== undefined && !(Number.isInteger(decimals) && (decimals as number) >= 0 && (decimals as number) <= 20)) return null;
+  return { kind: 'measurement', deviceId, metric, value, unit, deviceTimeMs, hubTimeMs, wallTimeMs, ...(decimals === undefined ? {} : { decimals: decimals as number }) };
 }
 
 /**

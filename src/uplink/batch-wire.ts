@@ -35,7 +35,7 @@ export function toWire(b: Batch): Record<string, unknown> {
   need(isUint(b.seq), 'seq must be a non-negative integer');
   need(isNum(b.createdMs), 'createdMs must be a finite number');
   const k = b.beats.map((x) => [x.deviceId, x.sample, x.wallTimeMs, x.label, x.lead, x.rrPrevS, x.qrsWidthS, x.amplitudeMv, x.quality]);
-  const m = b.measurements.map((x) => [x.deviceId, x.metric, x.value, x.unit, x.wallTimeMs, x.deviceTimeMs]);
+  const m = b.measurements.map((x) => (x.decimals === undefined ? [x.deviceId, x.metric, x.value, x.unit, x.wallTimeMs, x.deviceTimeMs] : [x.deviceId, x.metric, x.value, x.unit, x.wallTimeMs, x.deviceTimeMs, x.decimals]));
   const a = b.alarms.map((x) => [
     x.seq, x.atMs, x.alarmId, x.condition, x.priority, x.event, x.by, x.value,
     x.limits === null ? null : [x.limits.low, x.limits.high], x.detail,
@@ -75,10 +75,11 @@ function beatFrom(x: unknown): BatchBeat | null {
 }
 
 function measurementFrom(x: unknown): BatchMeasurement | null {
-  if (!Array.isArray(x) || x.length !== 6) return null;
-  const [deviceId, metric, value, unit, wallTimeMs, deviceTimeMs] = x as unknown[];
+  if (!Array.isArray(x) || (x.length !== 6 && x.length !== 7)) return null;
+  const [deviceId, metric, value, unit, wallTimeMs, deviceTimeMs, decimals] = x as unknown[];
   if (!isStr(deviceId) || !isStr(metric) || !isNumOrNull(value) || !isStr(unit) || !isNum(wallTimeMs) || !isNumOrNull(deviceTimeMs)) return null;
-  return { deviceId, metric, value, unit, wallTimeMs, deviceTimeMs };
+  if (decimals !== undefined && !(Number.isInteger(decimals) && (decimals as number) >= 0 && (decimals as number) <= 20)) return null;
+  return { deviceId, metric, value, unit, wallTimeMs, deviceTimeMs, ...(decimals === undefined ? {} : { decimals: decimals as number }) };
 }
 
 function eventFrom(x: unknown): BatchEvent | null {

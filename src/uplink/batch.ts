@@ -70,6 +70,8 @@ export interface BatchMeasurement {
   readonly unit: string;
   readonly wallTimeMs: number;
   readonly deviceTimeMs: number | null;
+  /** Digits after the decimal point the device reported, when known. */
+  readonly decimals?: number;
 }
 
 /**

@@ -131,7 +131,7 @@ export function feedItem(sub: string, key: string, raw: unknown): Item {
     }
     const m = recordToMeasurement(p.deviceId, p.name as MetricName, raw);
     if (m === null) return { t: 'none' };
-    return { t: 'meas', v: { deviceId: m.deviceId, metric: m.metric, value: m.value, unit: m.unit, wallTimeMs: m.wallTimeMs, deviceTimeMs: m.deviceTimeMs } };
+    return { t: 'meas', v: { deviceId: m.deviceId, metric: m.metric, value: m.value, unit: m.unit, wallTimeMs: m.wallTimeMs, deviceTimeMs: m.deviceTimeMs, ...(m.decimals === undefined ? {} : { decimals: m.decimals }) } };
   }
   if (sub !== 'events') return { t: 'none' };
   const ev = recordToEvent(raw) as Record<string, unknown> | null;

@@ -138,6 +138,16 @@ describe('Store: waveform, measurements, events', () => {
     assert.equal((await store.stats()).meas.keys, 30);
   });
 
+  it('keeps the precision a device reported (decimals), and reads records written without it', async () => {
+    store.appendMeasurement({ ...measurement('dev-9', 'temp', 36.6, T0), decimals: 1 });
+    store.appendMeasurement({ ...measurement('dev-9', 'spo2', 98, T0), decimals: 0 });
+    store.appendMeasurement(measurement('dev-9', 'hr', 70, T0));
+    await store.flush();
+    assert.equal((await store.readMeasurements('dev-9', 'temp', ...ALL))[0]?.decimals, 1);
+    assert.equal((await store.readMeasurements('dev-9', 'spo2', ...ALL))[0]?.decimals, 0);
+    assert.equal('decimals' in ((await store.readMeasurements('dev-9', 'hr', ...ALL))[0] ?? {}), false);
+  });
+
   it('stores status and generic events in time order, same-millisecond events in append order', async () => {
     store.appendEvent({ kind: 'status', deviceId: 'dev-1', state: 'connected', hubTimeMs: 1, wallTimeMs: T0 + 10 });
     store.appendEvent({ kind: 'alarm', priority: 'high', condition: 'asystole', wallTimeMs: T0 + 5 });

@@ -28,7 +28,7 @@ function sample(): Batch {
     ],
     beats: [{ deviceId: 'ecg-1', sample: 3, wallTimeMs: 1.7e12 + 12, label: 'V', lead: 0, rrPrevS: 0.61, qrsWidthS: 0.14, amplitudeMv: 1.8, quality: 0.9 },
       { deviceId: 'ecg-1', sample: 300, wallTimeMs: 1.7e12 + 1200, label: 'N', lead: null, rrPrevS: null, qrsWidthS: null, amplitudeMv: null, quality: null }],
-    measurements: [{ deviceId: 'ox', metric: 'spo2', value: 84, unit: '%', wallTimeMs: 1.7e12 + 3, deviceTimeMs: null },
+    measurements: [{ deviceId: 'ox', metric: 'spo2', value: 84, unit: '%', wallTimeMs: 1.7e12 + 3, deviceTimeMs: null, decimals: 1 },
       { deviceId: 'nibp', metric: 'nibp_sys', value: null, unit: 'mm[Hg]', wallTimeMs: 1.7e12 + 4, deviceTimeMs: 99 }],
     events: [{ kind: 'status', wallTimeMs: 1.7e12 + 1, deviceId: 'ox', state: 'connected' },
       { kind: 'rhythm', wallTimeMs: 1.7e12 + 2, condition: 'afib', phase: 'onset', detail: { list: [1, 'two', null, true] } }],
@@ -82,13 +82,15 @@ describe('uplink batch', () => {
       else assert.ok(typeOk[type]?.(v), `${k}: ${type}, got ${String(v)}`);
     }
     // Fixed-position records: as many entries as the CDDL rule has fields.
-    const arity = (rule: string): number => {
+    const arity = (rule: string, withOptional = false): number => {
       const body = new RegExp(`\\n${rule} = \\[([\\s\\S]*?)\\n\\]`).exec(cddl)?.[1] ?? '';
-      return body.split('\n').filter((l) => /^\s*[a-z-]+:/.test(l)).length;
+      return body.split('\n').filter((l) => (withOptional ? /^\s*(\?\s*)?[a-z-]+:/ : /^\s*[a-z-]+:/).test(l)).length;
     };
     const rec = (k: string): unknown[] => (raw[k] as unknown[])[0] as unknown[];
     assert.equal(rec('k').length, arity('beat'));
-    assert.equal(rec('m').length, arity('measurement'));
+    // A measurement may end with its optional precision (the sample's first one has it).
+    assert.equal(rec('m').length, arity('measurement', true));
+    assert.equal(arity('measurement'), 6);
     assert.equal(rec('a').length, arity('alarm'));
     assert.equal(rec('d').length, arity('dropped'));
     const group = rec('w');

@@ -39,6 +39,7 @@ describe('BleDriver (Driver contract over the simulated binding)', function () {
     const spo2 = meas.filter((m) => m.deviceId === 'ox' && m.metric === 'spo2');
     assert.ok(spo2.length >= 5, `${spo2.length} SpO2 readings`);
     assert.ok(spo2.every((m) => m.unit === '%' && m.value !== null && m.value >= 95 && m.value <= 99 && m.deviceTimeMs === null));
+    assert.ok(spo2.every((m) => typeof m.decimals === 'number' && m.decimals >= 0), 'the precision the device reported travels with the value');
     for (const m of meas) assert.equal(m.wallTimeMs - Date.UTC(2026, 2, 1, 12, 0, 0), m.hubTimeMs, 'arrival time on the hub clock');
     const sys = meas.find((m) => m.deviceId === 'bp' && m.metric === 'nibp_sys');
     assert.ok(sys && sys.unit === 'mm[Hg]' && sys.value !== null);
