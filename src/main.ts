@@ -25,6 +25,7 @@ import { AlarmLogStore } from './alarms/alarm-log.ts';
 import { alarmSettings, rhythmOverrides } from './alarms/config.ts';
 import { AlarmHook } from './alarms/hook.ts';
 import { AlarmManager } from './alarms/manager.ts';
+import { TechnicalWatch } from './alarms/technical-watch.ts';
 import { LiveHub } from './pipeline/live-hub.ts';
 import { Uplink } from './uplink/uplink.ts';
 
@@ -195,13 +196,12 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
   // Bluetooth radios, made only when a BLE device opens (noble is never loaded otherwise).
   const ble = new BleHost({ clock: deps.clock, logger: log.child({ part: 'ble' }) });
   let stopping: Promise<void> | null = null;
-  let watchdog: ReturnType<Clock['setTimeout']> | null = null;
+  let watch: TechnicalWatch | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('hub stopping');
       await retention.stop();
-      if (watchdog !== null) deps.clock.clearTimeout(watchdog);
-      watchdog = null;
+      await watch?.stop();
       await Promise.all([...devices.values()].map((d) => d.driver.close()));
       ble.close();
       await Promise.all([...devices.values()].map((d) => d.pump));
@@ -248,46 +248,23 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       await driver.open();
     }
     await retention.start();
-    // No-data watchdog (technical alarm): a connected device that has gone quiet.
-    const noDataMs = config.alarms.noDataAfterS * 1000;
-    // Storage: a disk filling up or writes failing is a technical alarm (data would be lost).
-    let lastStorageCheck = -Infinity;
-    let checking = false;
-    let lastFailures = 0;
-    const storageCheck = (now: number): void => {
-      if (checking || now - lastStorageCheck < 10_000) return;
-      lastStorageCheck = now;
-      checking = true;
-      void (async () => {
-        try {
-          const fsStat = await statfs(dataDir);
-          const freeMb = (fsStat.bavail * fsStat.bsize) / 1e6;
-          const writes = (await store.stats()).writes;
-          const failing = writes.failures > lastFailures;
-          lastFailures = writes.failures;
-          const low = freeMb < config.alarms.storageMinFreeMb;
-          const detail = failing ? `writes failing: ${writes.lastError ?? 'unknown error'}` : low ? `${Math.round(freeMb)} MB free` : null;
-          alarmManager.setCondition('storage-failure', null, failing || low, { detail });
-        } catch (e: unknown) {
-          log.warn('storage check failed', { err: errorMessage(e) });
-        } finally {
-          checking = false;
-        }
-      })();
-    };
-    const tick = (): void => {
-      const now = deps.clock.monotonicMs();
-      for (const d of devices.values()) {
-        // Only waveform devices stream continuously; episodic sensors (a cuff, a thermometer)
-        // are watched by their own driver, which reports 'stale'.
-        if (!d.continuous) continue;
-        const quiet = d.state !== 'disconnected' && d.state !== 'closed' && d.state !== 'gone' && now - d.lastEventMono > noDataMs;
-        alarmManager.setCondition('no-data', d.driver.id, quiet, quiet ? { detail: `nothing for ${Math.round((now - d.lastEventMono) / 1000)} s` } : {});
-      }
-      storageCheck(now);
-      watchdog = deps.clock.setTimeout(tick, 1000);
-    };
-    watchdog = deps.clock.setTimeout(tick, 1000);
+    // Technical conditions the hub watches itself: a waveform device gone quiet, storage.
+    watch = new TechnicalWatch({
+      clock: deps.clock,
+      alarms: alarmManager,
+      logger: log.child({ part: 'watch' }),
+      devices: () => [...devices.values()].map((d) => ({ id: d.driver.id, state: d.state, continuous: d.continuous, lastEventMono: d.lastEventMono })),
+      storage: {
+        freeBytes: async () => {
+          const st = await statfs(dataDir);
+          return st.bavail * st.bsize;
+        },
+        writeFailures: async () => (await store.stats()).writes,
+      },
+      noDataMs: config.alarms.noDataAfterS * 1000,
+      minFreeMb: config.alarms.storageMinFreeMb,
+    });
+    watch.start();
     log.info('hub started', { hub: config.hub.id, bed: config.hub.bed, url, dataDir, devices: config.devices.map((d) => `${d.id}(${d.type})`) });
   } catch (e: unknown) {
     // A device that cannot even start (a missing record file): undo the start cleanly.
