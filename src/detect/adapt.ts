@@ -125,6 +125,10 @@ export interface AdaptDecision {
   cluster: number;
   /** The beat joined the dominant (heaviest) cluster. */
   dominant: boolean;
+  /** The beat joined an existing cluster (false: it founded one). */
+  joined: boolean;
+  /** V share of its cluster's evidence after this beat (0..1). */
+  ventricularShare: number;
   /** RR before / median of the recent RR (1 when unknown). */
   prematurity: number;
   /** RR before / the engine's running mean RR (1 when unknown). */
@@ -157,7 +161,7 @@ export class BeatAdapter {
   private rrIdx = 0;
   private premSpread = 0.05;
   private readonly score = new Float64Array(K);
-  private readonly decision: AdaptDecision = { cls: N, cluster: 0, dominant: true, prematurity: 1, runRel: 1, irregularity: 0 };
+  private readonly decision: AdaptDecision = { cls: N, cluster: 0, dominant: true, joined: false, ventricularShare: 0, prematurity: 1, runRel: 1, irregularity: 0 };
 
   constructor(opts: AdaptOptions) {
     this.params = { ...ADAPT_DEFAULTS, ...opts.params };
@@ -179,6 +183,14 @@ export class BeatAdapter {
   /** The last decision (one object, overwritten by each call: copy what you keep). */
   get last(): Readonly<AdaptDecision> {
     return this.decision;
+  }
+
+  /** Share (0..1) of class `cls`'s evidence in cluster `c` (0 for an unused cluster). */
+  private clusterShare(c: number, cls: number): number {
+    if (c < 0 || c >= this.used) return 0;
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += this.evidence[c * K + k] as number;
+    return sum > 0 ? (this.evidence[c * K + cls] as number) / sum : 0;
   }
 
   private layout(points: number): void {
@@ -263,6 +275,8 @@ export class BeatAdapter {
     d.cls = cls;
     d.cluster = c;
     d.dominant = joins && best === dom;
+    d.joined = joins;
+    d.ventricularShare = this.clusterShare(c, V);
     d.prematurity = prem;
     d.runRel = runRel;
     d.irregularity = irr;
@@ -321,6 +335,29 @@ export class BeatAdapter {
   }
 }
 
+/**
+ * What the adaptive stage knows of a beat's shape, carried on the beat for the rhythm monitor
+ * (ventricular runs, src/detect/rhythm/monitor.ts). Absent when the stage did not run.
+ */
+export interface BeatShape {
+  /** The beat joined the patient's dominant (heaviest) shape cluster. */
+  dominant: boolean;
+  /**
+   * The beat joined an existing cluster whose evidence is mostly ventricular (V share >= 1/2):
+   * it has the shape of the patient's PVCs even when its own label is not V.
+   */
+  ventricularFamily: boolean;
+}
+
+/** V share of a cluster's evidence from which its members are of the ventricular family (a majority). */
+export const VENTRICULAR_FAMILY_SHARE = 0.5;
+
+/** The shape facts the adaptive stage attached to a beat, or null. */
+export function beatShape(b: Beat): BeatShape | null {
+  const s = (b as Beat & { shape?: unknown }).shape;
+  return typeof s === 'object' && s !== null && 'ventricularFamily' in s ? (s as BeatShape) : null;
+}
+
 /** The classifier's probabilities carried by a labelled beat (BeatLabeler's LabeledBeat.probs). */
 export function beatProbs(b: Beat): Float32Array | null {
   const pr = (b as Beat & { probs?: unknown }).probs;
@@ -350,7 +387,11 @@ export class AdaptiveLabeller implements BeatLabeller {
   private relabel(beats: Beat[]): Beat[] {
     for (const b of beats) {
       const pr = beatProbs(b);
-      if (pr) b.label = ADAPT_CLASSES[this.adapter.next(b, pr)] as string;
+      if (!pr) continue;
+      b.label = ADAPT_CLASSES[this.adapter.next(b, pr)] as string;
+      const d = this.adapter.last;
+      const shape: BeatShape = { dominant: d.dominant, ventricularFamily: d.joined && d.ventricularShare >= VENTRICULAR_FAMILY_SHARE };
+      (b as Beat & { shape?: BeatShape }).shape = shape;
     }
     return beats;
   }

@@ -92,7 +92,7 @@ export const CONDITIONS: readonly ConditionDef[] = [
       p('vtMinBeats', 'beats', 5, 3, 12, 'consecutive ventricular beats (Philips default 5)', true),
       p('vtMinRateBpm', 'bpm', 100, 80, 200, 'rate of the run at least this (Philips default 100)'),
     ],
-    describe: 'run of ventricular beats at or above the VT rate',
+    describe: 'run of ventricular beats at or above the VT rate, starting suddenly (rate jump over the rhythm before it)',
   },
   {
     id: 'extreme-brady', name: 'Extreme Brady', technical: false, priority: 'high', latching: true, canDisable: true, mitAux: null,
@@ -109,7 +109,7 @@ export const CONDITIONS: readonly ConditionDef[] = [
     params: [p('vrunMinBeats', 'beats', 3, 3, 12, 'consecutive ventricular beats that are not (yet) VTach', true)],
     // MIT-BIH labels any run of 3+ PVCs "(VT" (mitdb 203, 205, 215 ...): the annotation keeps
     // that vocabulary while the alarm stays medium priority.
-    describe: 'run of ventricular beats shorter or slower than VTach',
+    describe: 'run of ventricular beats shorter or slower than VTach, or without its sudden onset',
   },
   {
     id: 'afib', name: 'AFib', technical: false, priority: 'medium', latching: false, canDisable: true, mitAux: '(AFIB',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ADAPT_CLASSES, AdaptiveLabeller, BeatAdapter, beatProbs } from '../../src/detect/adapt.ts';
+import { ADAPT_CLASSES, AdaptiveLabeller, BeatAdapter, beatProbs, beatShape } from '../../src/detect/adapt.ts';
 import { BEAT_CLASSES } from '../../src/detect/classifier.ts';
 import { defaultConfig, validateConfig } from '../../src/config/load.ts';
 import type { Beat } from '../../src/ecg/index.ts';
@@ -158,6 +158,20 @@ describe('detect/adapt: patient-adaptive labelling', () => {
     for (let i = 0; i < s.beats.length; i += 7) got.push(...(await lab.push(s.beats.slice(i, i + 7), 0)));
     got.push(...(await lab.flush()));
     assert.deepEqual(got.map((b) => b.label), expected);
+  });
+
+  it('AdaptiveLabeller tells the rhythm monitor which beats have the shape of the patient\'s PVCs', async () => {
+    const pv = [0.08, 0.02, 0.86, 0.02, 0.02];
+    // the last wide beat: the classifier leans N, its cluster is mostly V
+    const s = new Stream().add(NORMAL, 0.8, P_N, 300).add(WIDE, 0.5, pv, 1).add(NORMAL, 0.8, P_N, 3).add(WIDE, 0.5, pv, 1).add(NORMAL, 0.8, P_N, 3).add(WIDE, 0.5, [0.6, 0.02, 0.36, 0.01, 0.01], 1);
+    const lab = new AdaptiveLabeller({ push: async (bs) => [...bs], flush: async () => [] }, { leadNames: LEADS });
+    const out = await lab.push(s.beats, 0);
+    const last = beatShape(out[out.length - 1] as Beat);
+    assert.deepEqual(last, { dominant: false, ventricularFamily: true });
+    assert.deepEqual(beatShape(out[299] as Beat), { dominant: true, ventricularFamily: false });
+    // the first wide beat founded its cluster: not "the same shape as earlier PVCs"
+    assert.equal(beatShape(out[300] as Beat)?.ventricularFamily, false);
+    assert.equal(beatShape({ ...(out[0] as Beat), shape: undefined } as Beat), null);
   });
 
   it('AdaptiveLabeller leaves beats without probabilities alone', async () => {

@@ -25,6 +25,7 @@ import { ConditionTracker, type RhythmEvent } from './events.ts';
 import { BeatTimingDetector } from './rate.ts';
 import { VentricularDetector } from './ventricular.ts';
 import { ConductedReference } from './morphology.ts';
+import { beatShape } from '../adapt.ts';
 import { VF_TUNING, VfDetector, type VfFeatures } from './vf.ts';
 
 export interface RhythmMonitorOptions {
@@ -157,9 +158,17 @@ export class RhythmMonitor {
     if (this.t.isActive('vfib')) return;
     // A fast beat unlike the patient's conducted beat counts as ventricular for the rhythm
     // rules even if the classifier called it S or N (see morphology.ts); its label is kept.
+    // Not a beat of the patient's dominant shape (adaptive stage): that shape is the
+    // patient's conduction now, even when the reference learnt another one earlier (a change
+    // of bundle-branch conduction, mitdb 207, made a fast SVT "different").
+    const shape = beatShape(b);
     const fast = b.rrPrevS !== null && b.rrPrevS <= 60 / this.config.vtMinRateBpm;
-    const different = this.conducted.monomorphicDifferent(b, fast && b.label !== 'V' && b.label !== 'Q', corr);
-    this.vent.onBeat(b.sample, b.rrPrevS, different ? 'V' : b.label, now);
+    const different = this.conducted.monomorphicDifferent(b, fast && b.label !== 'V' && b.label !== 'Q' && shape?.dominant !== true, corr);
+    // A beat with the shape of the patient's PVCs (its adaptive cluster is mostly V) is a
+    // PVC for the run rules too: multiform runs are often split by beats the classifier
+    // alone calls N (mitdb 203).
+    const family = b.label !== 'Q' && shape?.ventricularFamily === true;
+    this.vent.onBeat(b.sample, b.rrPrevS, different || family ? 'V' : b.label, now);
     const r = this.af.onBeat(b.sample, b.rrPrevS, b.label);
     if (r !== null) {
       if (r.phase === 'onset') this.t.onset('afib', r.sample, now, { windowBeats: this.config.afWindowBeats });

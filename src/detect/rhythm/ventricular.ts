@@ -3,12 +3,24 @@
  * VT runs, shorter PVC runs, couplets, bigeminy, trigeminy and PVCs per minute.
  *
  * Definitions (Philips IntelliVue ST/AR arrhythmia alarms, the usual bedside vocabulary):
- * - VTach: >= vtMinBeats consecutive V at a run rate >= vtMinRateBpm (defaults 5 and 100).
+ * - VTach: >= vtMinBeats consecutive V at a run rate >= vtMinRateBpm (defaults 5 and 100),
+ *   starting suddenly (below). A run that does not is reported as Run PVCs (medium).
  * - Run PVCs: >= vrunMinBeats consecutive V that do not (yet) meet VTach.
  * - Pair PVCs (couplet): exactly two consecutive V between non-V beats.
  * - Bigeminy: N V N V ... for bigeminyCycles cycles; trigeminy: N N V ... likewise.
  * - PVCs/min: V beats in the trailing 60 s above pvcPerMinLimit.
  * A Q beat (unclassifiable, noisy) breaks every pattern: ectopy is not claimed from noise.
+ *
+ * Sudden onset (the "Onset" discriminator of ICDs, which tells VT from sinus tachycardia by
+ * the jump in rate: Medtronic nominal 81 %): the run's mean RR must be at most ONSET_RATIO of
+ * the mean RR of the ONSET_RR beats before it. A "run" at the rate of the rhythm before it
+ * (sinus tachycardia whose beats look unlike the slow-rate template, fusion beats mislabelled
+ * V; mitdb 208) is not a VTach alarm. Not judged (VTach allowed) when the RR before the run
+ * is unknown, or when the run is at least ONSET_BYPASS_BPM fast (a safety limit, as ICDs stop
+ * applying SVT discriminators above a rate). A run that follows
+ * another run within REDETECT_BEATS beats continues that episode and takes its verdict (ICDs
+ * likewise apply Onset only at the start of an episode): the beats before it are the
+ * tachycardia itself.
  * State is a handful of counters and one bounded ring of PVC times.
  */
 import type { RhythmConfig } from './config.ts';
@@ -16,6 +28,14 @@ import type { ConditionTracker } from './events.ts';
 
 /** At most 300 bpm for 60 s. */
 const PVC_RING = 320;
+/** Run mean RR / mean of the RR before the run, at most (ICD Onset, nominal 81 %). */
+export const ONSET_RATIO = 0.81;
+/** Runs at least this fast are VTach without the onset test. */
+export const ONSET_BYPASS_BPM = 150;
+/** RR before the run averaged for the onset test. */
+const ONSET_RR = 4;
+/** A run starting within this many non-ventricular beats of another run continues it (no onset test). */
+const REDETECT_BEATS = 3;
 
 export class VentricularDetector {
   private readonly fs: number;
@@ -37,6 +57,17 @@ export class VentricularDetector {
   private readonly pvc = new Float64Array(PVC_RING);
   private pvcHead = 0;
   private pvcCount = 0;
+  private readonly rrRing = new Float64Array(ONSET_RR);
+  private rrN = 0;
+  private rrHead = 0;
+  /** Non-V beats since the last run of >= vrunMinBeats ended (large: none recent). */
+  private sinceRun = Number.MAX_SAFE_INTEGER;
+  /** Mean RR of the ONSET_RR beats before the run (NaN: unknown). */
+  private runPreRr = Number.NaN;
+  /** Onset verdict inherited from the run this one continues (-1: none, 0/1). */
+  private runInherit = -1;
+  /** Onset verdict of the last run of >= vrunMinBeats. */
+  private lastRunSudden = true;
 
   constructor(fs: number, cfg: RhythmConfig, tracker: ConditionTracker) {
     this.fs = fs;
@@ -51,6 +82,8 @@ export class VentricularDetector {
     this.sinceV = -1;
     this.bigCycles = 0;
     this.triCycles = 0;
+    this.rrN = 0;
+    this.sinceRun = Number.MAX_SAFE_INTEGER;
   }
 
   onBeat(sample: number, rrPrevS: number | null, label: string, now: number): void {
@@ -60,6 +93,36 @@ export class VentricularDetector {
       this.reset(sample, now);
     } else this.onNonV(sample, now);
     this.updatePvcRate(sample, now);
+    if (label !== 'Q') this.pushRr(rrPrevS);
+  }
+
+  private pushRr(rr: number | null): void {
+    if (rr === null) {
+      this.rrN = 0;
+      return;
+    }
+    this.rrRing[this.rrHead] = rr;
+    this.rrHead = (this.rrHead + 1) % ONSET_RR;
+    if (this.rrN < ONSET_RR) this.rrN++;
+  }
+
+  /** At a run's first beat: what its onset is judged against. */
+  private startOnset(rr: number | null): void {
+    this.runInherit = this.sinceRun <= REDETECT_BEATS ? (this.lastRunSudden ? 1 : 0) : -1;
+    let sum = 0;
+    for (let i = 0; i < ONSET_RR; i++) sum += this.rrRing[i] as number;
+    this.runPreRr = rr !== null && this.rrN >= ONSET_RR ? sum / ONSET_RR : Number.NaN;
+  }
+
+  /** Whether the current run started suddenly (or continues a run that did). */
+  private runSudden(): boolean {
+    if (this.runInherit >= 0) return this.runInherit === 1;
+    if (Number.isNaN(this.runPreRr) || this.runRrN === 0) return true;
+    const rr = this.runRrSum / this.runRrN;
+    // A fast run is VTach whatever came before (ICDs likewise stop applying SVT
+    // discriminators above a rate limit): sinus tachycardia rarely exceeds it at rest.
+    if (60 / rr >= ONSET_BYPASS_BPM) return true;
+    return rr <= ONSET_RATIO * this.runPreRr;
   }
 
   /** Time passes without beats: a run ends when no beat follows within 2 RR (or 1.5 s). */
@@ -78,6 +141,7 @@ export class VentricularDetector {
       this.runStart = sample;
       this.runRrSum = 0;
       this.runRrN = 0;
+      this.startOnset(rrPrevS);
     } else {
       this.runLen++;
       this.runRrSum += rrPrevS;
@@ -91,7 +155,7 @@ export class VentricularDetector {
 
     const rate = this.runRrN > 0 ? 60 / (this.runRrSum / this.runRrN) : 0;
     const c = this.cfg;
-    if (this.runLen >= c.vtMinBeats && rate >= c.vtMinRateBpm) {
+    if (this.runLen >= c.vtMinBeats && rate >= c.vtMinRateBpm && this.runSudden()) {
       if (this.t.onset('vtach', this.runStart, now, { beats: this.runLen, rateBpm: Math.round(rate) })) this.t.offset('vrun', this.runStart, now, { reason: 'became vtach' });
     } else if (this.runLen >= c.vrunMinBeats && !this.t.isActive('vtach')) {
       this.t.onset('vrun', this.runStart, now, { beats: this.runLen, rateBpm: Math.round(rate) });
@@ -114,6 +178,7 @@ export class VentricularDetector {
 
   private onNonV(sample: number, now: number): void {
     this.endRun(sample, now);
+    if (this.sinceRun < Number.MAX_SAFE_INTEGER) this.sinceRun++;
     if (this.sinceV >= 0) this.sinceV++;
     if (this.sinceV > 1) {
       if (this.bigCycles > 0) this.bigCycles = 0;
@@ -135,6 +200,10 @@ export class VentricularDetector {
     }
     this.t.offset('vtach', sample, now, { beats: this.runLen });
     this.t.offset('vrun', sample, now, { beats: this.runLen });
+    if (this.runLen >= this.cfg.vrunMinBeats) {
+      this.sinceRun = 0;
+      this.lastRunSudden = this.runSudden();
+    }
     this.runLen = 0;
   }
 

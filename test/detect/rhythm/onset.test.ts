@@ -1,0 +1,96 @@
+/**
+ * VTach needs a sudden onset (ICD "Onset" discriminator), runs continue across one beat, and
+ * the adaptive stage's shape facts (BeatShape) feed the run rules: hand-made beat sequences.
+ */
+import assert from 'node:assert/strict';
+import type { BeatShape } from '../../../src/detect/adapt.ts';
+import { RhythmMonitor, type RhythmEvent } from '../../../src/detect/rhythm/index.ts';
+import type { Beat } from '../../../src/ecg/types.ts';
+import { episodes } from './support.ts';
+
+const FS = 250;
+const PTS = 90;
+
+/** A narrow upright complex and an inverted wide one (first lead of the morphology). */
+function morph(wide: boolean): Float32Array {
+  const m = new Float32Array(PTS);
+  for (let i = 0; i < PTS; i++) {
+    const t = (i - 30) / PTS;
+    m[i] = wide ? -Math.exp(-(((t - 0.05) / 0.12) ** 2)) + 0.5 * Math.exp(-(((t - 0.3) / 0.1) ** 2)) : Math.exp(-((t / 0.04) ** 2));
+  }
+  return m;
+}
+
+interface Step {
+  rr: number;
+  label: string;
+  wide?: boolean;
+  shape?: BeatShape;
+}
+
+function feed(steps: readonly Step[]): RhythmEvent[] {
+  const mon = new RhythmMonitor({ sampleRate: FS });
+  const events: RhythmEvent[] = [];
+  let t = FS;
+  let first = true;
+  for (const s of steps) {
+    t += Math.round(s.rr * FS);
+    const b: Beat & { shape?: BeatShape } = {
+      sample: t, lead: 0, rrPrevS: first ? null : s.rr, rrNextS: null, rrLocalS: 0.8, rrRunningS: 0.8, qrsWidthS: 0.1,
+      amplitudeMv: 1, quality: 1, morphology: morph(s.wide ?? s.label === 'V'), label: s.label,
+    };
+    if (s.shape) b.shape = s.shape;
+    first = false;
+    mon.onBeats([b]);
+    mon.advance(t + FS / 2);
+    events.push(...mon.drain());
+  }
+  events.push(...mon.finish(t + FS));
+  return events;
+}
+
+const beats = (n: number, rr: number, label: string, extra: Partial<Step> = {}): Step[] => Array.from({ length: n }, () => ({ rr, label, ...extra }));
+
+describe('rhythm: VTach onset and the adaptive stage\'s shapes', () => {
+  it('a run at 150 bpm or faster is VTach even after a sinus tachycardia (onset test bypassed)', () => {
+    // 140 bpm sinus, then V at 160 bpm: RR ratio 0.875 > 0.81, but too fast to wait on a discriminator.
+    const ev = feed([...beats(10, 60 / 140, 'N'), ...beats(6, 60 / 160, 'V'), ...beats(6, 60 / 140, 'N')]);
+    assert.equal(episodes(ev, 'vtach').length, 1);
+  });
+
+  it('a run of V as fast as the rhythm before it (no sudden onset) is Run PVCs, not VTach', () => {
+    const ev = feed([...beats(10, 0.5, 'N'), ...beats(6, 0.5, 'V'), ...beats(6, 0.5, 'N')]);
+    assert.equal(episodes(ev, 'vtach').length, 0);
+    assert.equal(episodes(ev, 'vrun').length, 1);
+  });
+
+  it('the same run after a slower rhythm alarms VTach', () => {
+    const ev = feed([...beats(10, 0.8, 'N'), ...beats(6, 0.5, 'V'), ...beats(6, 0.8, 'N')]);
+    assert.equal(episodes(ev, 'vtach').length, 1);
+  });
+
+  it('a run resuming right after a sudden run keeps its verdict, one after a gradual run too', () => {
+    const sudden = feed([...beats(10, 0.8, 'N'), ...beats(6, 0.4, 'V'), { rr: 0.45, label: 'N' }, ...beats(6, 0.4, 'V'), ...beats(6, 0.8, 'N')]);
+    assert.equal(episodes(sudden, 'vtach').length, 2);
+    const gradual = feed([...beats(10, 0.45, 'N'), ...beats(4, 0.42, 'V'), { rr: 0.45, label: 'N' }, ...beats(6, 0.4, 'V'), ...beats(6, 0.8, 'N')]);
+    assert.equal(episodes(gradual, 'vtach').length, 0);
+    assert.equal(episodes(gradual, 'vrun').length, 2);
+  });
+
+  it('beats of the ventricular family count in a run whatever their label', () => {
+    const pvcShape: BeatShape = { dominant: false, ventricularFamily: true };
+    const run = [{ rr: 0.45, label: 'V' }, { rr: 0.45, label: 'N', wide: true, shape: pvcShape }, { rr: 0.45, label: 'S', wide: true, shape: pvcShape }];
+    const ev = feed([...beats(10, 0.8, 'N'), ...run, ...beats(6, 0.8, 'N')]);
+    assert.equal(episodes(ev, 'vrun').length, 1);
+    const plain = feed([...beats(10, 0.8, 'N'), ...run.map((s) => ({ rr: s.rr, label: s.label, wide: true })), ...beats(6, 0.8, 'N')]);
+    assert.equal(episodes(plain, 'vrun').length, 0, 'without the shape facts two beats are not a run');
+  });
+
+  it('a fast run of a new shape is VT by the conducted-beat backstop, unless it is the patient\'s dominant shape', () => {
+    const lead = [...beats(30, 0.8, 'N')];
+    const fast = (shape?: BeatShape): Step[] => beats(8, 0.45, 'N', { wide: true, ...(shape ? { shape } : {}) });
+    assert.equal(episodes(feed([...lead, ...fast(), ...beats(6, 0.8, 'N')]), 'vtach').length, 1);
+    const dominant: BeatShape = { dominant: true, ventricularFamily: false };
+    assert.equal(episodes(feed([...lead, ...fast(dominant), ...beats(6, 0.8, 'N')]), 'vtach').length, 0);
+  });
+});
