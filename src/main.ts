@@ -21,12 +21,11 @@ import { BeatClassifier, BeatLabeler } from './detect/classifier.ts';
 import { DEFAULT_MODEL } from './analysis/model.ts';
 import { isVigilError } from './core/errors.ts';
 import type { Beat, WindowReport } from './ecg/index.ts';
-import { AlarmLogStore } from './alarms/alarm-log.ts';
-import { alarmSettings, rhythmOverrides } from './alarms/config.ts';
-import { AlarmHook } from './alarms/hook.ts';
-import { AlarmManager } from './alarms/manager.ts';
+import { rhythmOverrides } from './alarms/config.ts';
+import type { AlarmManager } from './alarms/manager.ts';
 import { TechnicalWatch } from './alarms/technical-watch.ts';
-import { LiveHub } from './pipeline/live-hub.ts';
+import type { LiveHub } from './pipeline/live-hub.ts';
+import { openBedside, type Bedside } from './pipeline/bedside.ts';
 import { Uplink } from './uplink/uplink.ts';
 
 export interface HubDeps {
@@ -60,11 +59,7 @@ interface DeviceEntry {
   continuous: boolean;
 }
 
-/** What the pump hands each device's events to besides the store. */
-interface Bedside {
-  readonly alarms: AlarmManager;
-  readonly live: LiveHub;
-}
+
 
 export interface RunningHub {
   readonly url: string;
@@ -105,35 +100,10 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
   const devices = new Map<string, DeviceEntry>();
   const startedAt = deps.clock.wallMs();
 
-  // Bedside alarms: the log and the alarms in force live in the store (sync writes), so a
-  // latched alarm survives a power cut and the log continues its sequence.
-  let alarms: AlarmManager | null = null;
-  const alarmLog = new AlarmLogStore(store.ownSublevel('alarmlog'), (err) => {
-    log.error('alarm log write failed', { code: err.code, err: err.message });
-    alarms?.setCondition('storage-failure', null, true, { detail: 'alarm log not written' });
-  });
-  const previous = await alarmLog.load();
-  alarms = new AlarmManager({ clock: deps.clock, sink: alarmLog, logger: log.child({ part: 'alarms' }), settings: alarmSettings(config.alarms), lastSeq: previous.lastSeq });
-  const alarmManager = alarms;
-  const hook = config.alarms.hook.command === null
-    ? null
-    : new AlarmHook({ command: config.alarms.hook.command, timeoutMs: config.alarms.hook.timeoutMs, priorities: config.alarms.hook.priorities, logger: log.child({ part: 'alarm-hook' }) });
-  const hubRef = { id: config.hub.id, bed: config.hub.bed };
-  alarmManager.subscribe((ev) => {
-    if (ev.type === 'log') {
-      // Also an event in the store: the uplink forwards it and clinicians see it with the rest.
-      store.appendEvent({ ...ev.entry, kind: 'alarm', wallTimeMs: ev.entry.atMs });
-      if (ev.entry.event === 'escalated' && hook !== null) {
-        const a = alarmManager.alarms().find((x) => x.id === ev.entry.alarmId);
-        if (a !== undefined) hook.fire({ event: 'escalated', alarm: a, hub: hubRef });
-      }
-    } else if (ev.type === 'raised' && hook !== null) {
-      hook.fire({ event: 'onset', alarm: ev.alarm, hub: hubRef });
-    }
-  });
-  alarmManager.restore(previous.inForce);
-  const live = new LiveHub({ hub: hubRef, clock: deps.clock, alarms: alarmManager, alarmLog, logger: log.child({ part: 'live' }) });
-  const bedside: Bedside = { alarms: alarmManager, live };
+  // Bedside alarms, their persistent log and hook, and what the bedside view reads.
+  const bedside = await openBedside({ config: config.alarms, hub: { id: config.hub.id, bed: config.hub.bed }, store, clock: deps.clock, logger: log });
+  const alarmManager = bedside.alarms;
+  const live = bedside.live;
   const rhythmConfig = rhythmOverrides(config.alarms);
 
   // The beat classifier. A model that cannot be loaded (missing, wrong hash or shape) must not
@@ -208,9 +178,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       // Beats still inside the engine's look-ahead are stored too (their rhythm offsets are
       // not alarms any more: the stream ended, it did not recover).
       for (const d of devices.values()) record(await d.ecg.finish(), d, store, null);
-      alarmManager.close();
-      await alarmLog.idle();
-      await hook?.idle();
+      await bedside.close();
       await server.close();
       await uplink?.stop(); // what is not acknowledged yet stays in the outbox
       await store.close();

@@ -65,7 +65,7 @@ export type AlarmManagerEvent =
   | { readonly type: 'alarms'; readonly alarms: readonly AlarmView[]; readonly audio: AudioState }
   | { readonly type: 'log'; readonly entry: AlarmLogEntry }
   /** A new alarm started sounding (onset or re-alarm): for hooks and latency measurement. */
-  | { readonly type: 'raised'; readonly alarm: AlarmView; readonly monotonicMs: number };
+  | { readonly type: 'raised'; readonly event: 'onset' | 're-alarm'; readonly alarm: AlarmView; readonly monotonicMs: number };
 
 interface AlarmRecord {
   readonly id: string;
@@ -341,7 +341,7 @@ export class AlarmManager {
     this.entry(rec, event, null, rec.detail);
     this.startEscalation(rec);
     if (this.pausedUntilMs !== null) this.resumeAudio('new alarm condition');
-    this.emit({ type: 'raised', alarm: this.view(rec), monotonicMs: this.clock.monotonicMs() });
+    this.emit({ type: 'raised', event, alarm: this.view(rec), monotonicMs: this.clock.monotonicMs() });
     this.changed();
   }
 
