@@ -130,6 +130,8 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
   const status = async (): Promise<Record<string, unknown>> => ({
     hub: { id: config.hub.id, bed: config.hub.bed, startedAt: new Date(startedAt).toISOString(), uptimeS: Math.round((deps.clock.wallMs() - startedAt) / 1000) },
     classifier: classifierStatus,
+    // What is alarming at the bed right now, for the engineer looking at a hub remotely.
+    alarms: { inForce: alarmManager.alarms().map((a) => ({ id: a.id, priority: a.priority, state: a.state, acknowledged: a.acknowledged !== null, since: new Date(a.onsetMs).toISOString() })), audio: alarmManager.audio(), logWriteFailures: bedside.alarmLog.failed },
     devices: [...devices.values()].map((d) => ({
       id: d.driver.id,
       kind: d.driver.kind,

@@ -71,6 +71,9 @@ describe('hub alarms end to end (synthetic alarm drill)', function () {
       const seqs = log.map((e) => e.seq);
       assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
       assert.equal(new Set(seqs).size, seqs.length, 'sequence numbers are unique');
+      const st = (await hub.status()) as { alarms: { inForce: Array<{ id: string; priority: string }>; audio: { tone: string | null } } };
+      assert.ok(st.alarms.inForce.some((a) => a.id === 'asystole@sim' && a.priority === 'high'), '/api/status lists the alarms in force');
+      assert.equal(st.alarms.audio.tone, 'high');
       const inForce = hub.alarms.alarms().map((a) => `${a.id}:${a.state}`).sort();
       assert.ok(inForce.includes('asystole@sim:latched') && inForce.includes('vtach@sim:latched'), `in force: ${inForce.join(', ')}`);
     } finally {
