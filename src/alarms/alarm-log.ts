@@ -25,6 +25,8 @@ const pad = (seq: number): string => String(seq).padStart(12, '0');
 export interface AlarmLogState {
   readonly lastSeq: number;
   readonly inForce: readonly PersistedAlarm[];
+  /** Why the alarms in force could not be read back, or null. */
+  readonly unreadable: string | null;
 }
 
 export class AlarmLogStore implements AlarmSink {
@@ -39,14 +41,24 @@ export class AlarmLogStore implements AlarmSink {
 
   /** What a previous run left: the last sequence number and the alarms then in force. */
   async load(): Promise<AlarmLogState> {
-    const state = (await this.db.get('state')) as { seq?: unknown; inForce?: unknown } | undefined;
-    let lastSeq = typeof state?.seq === 'number' ? state.seq : 0;
+    // An unreadable state record (a damaged value after a power cut) must not keep the bed
+    // from being monitored: the hub starts without the alarms it would have restored, and
+    // says so (`unreadable`; the composition root raises a storage alarm).
+    let state: { seq?: unknown; inForce?: unknown } | undefined;
+    let unreadable: string | null = null;
+    try {
+      state = (await this.db.get('state')) as { seq?: unknown; inForce?: unknown } | undefined;
+    } catch (e: unknown) {
+      unreadable = `alarm state record unreadable: ${errorMessage(e)}`;
+    }
+    let lastSeq = typeof state?.seq === 'number' && Number.isSafeInteger(state.seq) ? state.seq : 0;
     // The newest log key wins if the state record lags (it never should: same batch).
     for await (const key of this.db.keys({ gte: 'log/', lt: 'log/~', reverse: true, limit: 1 })) {
-      lastSeq = Math.max(lastSeq, Number(key.slice(4)));
+      const seq = Number(key.slice(4));
+      if (Number.isSafeInteger(seq)) lastSeq = Math.max(lastSeq, seq);
     }
     const inForce = Array.isArray(state?.inForce) ? (state.inForce as PersistedAlarm[]).filter(isPersisted) : [];
-    return { lastSeq, inForce };
+    return { lastSeq, inForce, unreadable };
   }
 
   record(entry: AlarmLogEntry, inForce: readonly PersistedAlarm[]): void {

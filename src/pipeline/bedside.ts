@@ -56,6 +56,10 @@ export async function openBedside(o: BedsideOptions): Promise<Bedside> {
     }
   });
   alarms.restore(previous.inForce);
+  if (previous.unreadable !== null) {
+    log.error('latched alarms could not be restored', { err: previous.unreadable });
+    alarms.setCondition('storage-failure', null, true, { detail: previous.unreadable });
+  }
   const live = new LiveHub({ hub: o.hub, clock: o.clock, alarms, alarmLog, logger: log.child({ part: 'live' }) });
   return {
     alarms,

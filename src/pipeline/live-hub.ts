@@ -66,6 +66,8 @@ export class LiveHub implements LiveSource {
     const step = Math.max(1, Math.ceil(fs / MAX_DRAW_HZ));
     if (this.ecg === null) this.ecg = { deviceId: b.deviceId, sampleRate: fs / step, leads: leadIdx.map((i) => b.channels[i]?.name ?? '?') };
     if (this.listeners.size === 0) return;
+    // First sample of this block on the decimation grid of the stream (continues across blocks).
+    const first = (step - ((b.firstSample % step) || step)) % step;
     const data = leadIdx.map((ci) => {
       const c = b.channels[ci];
       const src = b.data[ci];
@@ -73,10 +75,9 @@ export class LiveHub implements LiveSource {
       if (c === undefined || src === undefined) return out;
       // Decimation by picking every step-th sample: the view draws at screen resolution, where
       // 250 Hz at 25 mm/s is already 10 samples per mm.
-      for (let i = (step - ((b.firstSample % step) || step)) % step; i < b.length; i += step) out.push(Math.round(((src[i] as number) - c.baseline) / c.gain * 1000) / 1000);
+      for (let i = first; i < b.length; i += step) out.push(Math.round(((src[i] as number) - c.baseline) / c.gain * 1000) / 1000);
       return out;
     });
-    const first = (step - ((b.firstSample % step) || step)) % step;
     this.emit({ type: 'wave', deviceId: b.deviceId, sampleRate: fs / step, wallTimeMs: b.wallTimeMs + (first * 1000) / fs, leads: this.ecg.leads, data });
   }
 

@@ -13,6 +13,7 @@
  * which bedside practice treats as VT anyway.
  */
 import type { Beat } from '../../ecg/types.ts';
+import { corr as correlation } from '../features.ts';
 
 /** Beats at or slower than this RR (s) teach the reference (60 / 100 bpm). */
 const LEARN_MIN_RR_S = 0.6;
@@ -42,7 +43,7 @@ export class ConductedReference {
   observe(b: Beat): number {
     const n = Math.min(this.points, b.morphology.length);
     if (n < 8) return Number.NaN;
-    const corr = this.ref !== null && this.learnt >= MIN_LEARNT ? correlation(this.ref, b.morphology, n) : Number.NaN;
+    const corr = this.ref !== null && this.learnt >= MIN_LEARNT ? correlation(this.ref, b.morphology, 0, n) : Number.NaN;
     const teaches = b.label === 'N' && b.rrPrevS !== null && b.rrPrevS >= LEARN_MIN_RR_S && b.quality >= LEARN_MIN_QUALITY;
     if (teaches && (Number.isNaN(corr) || corr >= 0.8)) {
       if (this.ref === null) this.ref = new Float64Array(this.points);
@@ -63,7 +64,7 @@ export class ConductedReference {
     const different = fast && !Number.isNaN(corr) && corr < MAX_CORR && n >= 8;
     let out = false;
     if (different) {
-      if (this.hasLast) out = correlation32(this.last, b.morphology, n) >= MIN_RUN_CORR;
+      if (this.hasLast) out = correlation(this.last, b.morphology, 0, n) >= MIN_RUN_CORR;
       this.last.set(b.morphology.subarray(0, n));
     }
     this.hasLast = different;
@@ -75,30 +76,4 @@ export class ConductedReference {
     this.learnt = 0;
     this.hasLast = false;
   }
-}
-
-function correlation32(a: Float32Array, b: Float32Array, n: number): number {
-  return correlation(a, b, n);
-}
-
-function correlation(a: Float64Array | Float32Array, b: Float32Array, n: number): number {
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i] as number;
-    mb += b[i] as number;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = (a[i] as number) - ma;
-    const y = (b[i] as number) - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
