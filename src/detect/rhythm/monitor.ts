@@ -26,6 +26,7 @@ import { BeatTimingDetector } from './rate.ts';
 import { VentricularDetector } from './ventricular.ts';
 import { ConductedReference } from './morphology.ts';
 import { beatShape } from '../adapt.ts';
+import { QrsCredibility } from './credible.ts';
 import { VF_TUNING, VfDetector, type VfFeatures } from './vf.ts';
 
 export interface RhythmMonitorOptions {
@@ -58,6 +59,7 @@ export class RhythmMonitor {
   private vfLastFib = -1;
   private vfStrict = 0;
   private vfOrganised = 0;
+  private readonly credibility: QrsCredibility;
 
   constructor(opts: RhythmMonitorOptions) {
     this.fs = opts.sampleRate;
@@ -69,6 +71,7 @@ export class RhythmMonitor {
     this.conducted = new ConductedReference(opts.morphologyPoints ?? 90);
     this.timing = new BeatTimingDetector(this.fs, this.config, this.t);
     this.latency = Math.round(this.config.beatLatencyS * this.fs);
+    this.credibility = new QrsCredibility(this.fs, opts.morphologyPoints ?? 90);
   }
 
   /** Tuning hooks (scripts): per-window VF features. */
@@ -153,6 +156,8 @@ export class RhythmMonitor {
   private onBeat(b: Beat): void {
     const now = Math.max(this.now, b.sample);
     this.vf.onBeat(b.sample, b.qrsWidthS);
+    // Not a QRS the rhythm rules should hear: neither the end of a silence nor a beat of a rhythm.
+    if (!this.credibility.judge(b)) return;
     this.timing.onBeat(b.sample, b.rrPrevS, now, !this.t.isActive('vfib'));
     const corr = this.conducted.observe(b);
     if (this.t.isActive('vfib')) return;
@@ -177,6 +182,7 @@ export class RhythmMonitor {
   }
 
   private interrupt(sample: number, now: number): void {
+    this.credibility.reset();
     this.af.reset();
     this.af.active = false;
     this.t.offset('afib', sample, now, { reason: 'interrupted' });

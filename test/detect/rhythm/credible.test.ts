@@ -1,0 +1,144 @@
+/**
+ * QrsCredibility: which detections may end a silence (asystole, pause) or count in a rhythm.
+ * Hand-made beats: 2 leads x 90 morphology points, a narrow QRS ("A"), a wide biphasic escape
+ * form ("B"), and seeded random noise at a tenth of the QRS amplitude.
+ */
+import assert from 'node:assert/strict';
+import { CREDIBLE, QrsCredibility } from '../../../src/detect/rhythm/credible.ts';
+import { RhythmMonitor, type RhythmEvent } from '../../../src/detect/rhythm/index.ts';
+import { MORPHOLOGY_POST_S, MORPHOLOGY_PRE_S } from '../../../src/ecg/features.ts';
+import type { Beat } from '../../../src/ecg/types.ts';
+
+const FS = 250;
+const PTS = 90;
+const R = Math.round((MORPHOLOGY_PRE_S / (MORPHOLOGY_PRE_S + MORPHOLOGY_POST_S)) * (PTS - 1));
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+type Form = 'A' | 'B' | 'noise';
+
+function morph(form: Form, ampLead0: number, ampLead1: number, rand: () => number): Float32Array {
+  const m = new Float32Array(2 * PTS);
+  for (let l = 0; l < 2; l++) {
+    const amp = l === 0 ? ampLead0 : ampLead1;
+    for (let i = 0; i < PTS; i++) {
+      const d = i - R;
+      let v: number;
+      if (form === 'A') v = Math.exp(-(d * d) / 4) - 0.2 * Math.exp(-((d - 4) * (d - 4)) / 4);
+      else if (form === 'B') v = (d / 6) * Math.exp(-(d * d) / 40) * 2.2;
+      else v = rand() * 2;
+      m[l * PTS + i] = amp * v * (l === 1 && form !== 'noise' ? -1 : 1);
+    }
+  }
+  return m;
+}
+
+function beat(sample: number, form: Form, quality: number, rand: () => number, amp0 = 1, amp1 = 0.6): Beat {
+  const morphology = morph(form, amp0, amp1, rand);
+  return { sample, lead: 0, rrPrevS: null, rrNextS: null, rrLocalS: 0.8, rrRunningS: 0.8, qrsWidthS: 0.08, amplitudeMv: amp0, quality, morphology, label: 'N' };
+}
+
+/** 20 normal beats every 0.8 s; returns the sample of the last one. */
+function warm(c: QrsCredibility, rand: () => number): number {
+  let t = FS;
+  for (let i = 0; i < 20; i++, t += 0.8 * FS) assert.equal(c.judge(beat(t, 'A', 1, rand)), true);
+  return t - 0.8 * FS;
+}
+
+describe('QRS credibility (asystole in noise)', () => {
+  it('noise detections in a silence are not credible, at any quality', () => {
+    const rand = rng(1);
+    const c = new QrsCredibility(FS, PTS);
+    let t = warm(c, rand);
+    for (let i = 0; i < 8; i++) {
+      t += 1.1 * FS;
+      assert.equal(c.judge(beat(t + 2 * FS, 'noise', i % 2 ? 1 : 0.3, rand, 0.1, 0.1)), false, `noise detection ${i}`);
+    }
+    assert.equal(c.rejected, 8);
+  });
+
+  it('the rhythm coming back after a pause is credible at once (matches the template)', () => {
+    const rand = rng(2);
+    const c = new QrsCredibility(FS, PTS);
+    const t = warm(c, rand);
+    assert.equal(c.judge(beat(t + 3.5 * FS, 'A', 0.4, rand, 0.9, 0.5)), true);
+  });
+
+  it('a new escape form is confirmed by its second beat, even with a spurious detection between', () => {
+    const rand = rng(3);
+    const c = new QrsCredibility(FS, PTS);
+    let t = warm(c, rand);
+    t += 2.4 * FS;
+    assert.equal(c.judge(beat(t, 'B', 0.9, rand, 0.8, 0.8)), false, 'first escape beat: unconfirmed');
+    assert.equal(c.judge(beat(t + 0.9 * FS, 'noise', 0.3, rand, 0.1, 0.1)), false);
+    t += 2.4 * FS;
+    assert.equal(c.judge(beat(t, 'B', 0.9, rand, 0.8, 0.8)), true, 'second escape beat matches the first');
+    t += 2.4 * FS;
+    assert.equal(c.judge(beat(t, 'B', 0.9, rand, 0.8, 0.8)), true, 'and the rhythm goes on');
+  });
+
+  it('outside a silence: small and weak is rejected, small but clear or weak but tall is kept', () => {
+    const rand = rng(4);
+    const c = new QrsCredibility(FS, PTS);
+    const t = warm(c, rand);
+    const small = CREDIBLE.smallAmp / 2;
+    assert.equal(c.judge(beat(t + 0.8 * FS, 'A', 0.2, rand, small, small * 0.6)), false);
+    assert.equal(c.judge(beat(t + 1.0 * FS, 'A', 0.9, rand, small, small * 0.6)), true);
+    assert.equal(c.judge(beat(t + 1.8 * FS, 'A', 0.2, rand, 1, 0.6)), true);
+  });
+
+  it('judged lead by lead: a lead lost (fiducial on the smaller lead) is not noise', () => {
+    const rand = rng(5);
+    const c = new QrsCredibility(FS, PTS);
+    const t = warm(c, rand);
+    // Lead 0 collapses to 5 %; lead 1 keeps its usual amplitude: weak, but credible.
+    assert.equal(c.judge(beat(t + 0.8 * FS, 'A', 0.3, rand, 0.05, 0.6)), true);
+  });
+
+  it('after reset() (gap, lead-off, noise) the first beat starts afresh', () => {
+    const rand = rng(6);
+    const c = new QrsCredibility(FS, PTS);
+    const t = warm(c, rand);
+    c.reset();
+    assert.equal(c.judge(beat(t + 6 * FS, 'B', 0.9, rand)), true);
+  });
+
+  it('in the monitor: asystole with noise detections every ~1 s is alarmed and lasts until the rhythm returns', () => {
+    const rand = rng(7);
+    const mon = new RhythmMonitor({ sampleRate: FS });
+    const events: RhythmEvent[] = [];
+    let t = FS;
+    let prev = -1;
+    const push = (b: Beat): void => {
+      b.rrPrevS = prev < 0 ? null : (b.sample - prev) / FS;
+      mon.onBeats([b]);
+      mon.advance(b.sample + FS / 2);
+      events.push(...mon.drain());
+      prev = b.sample;
+    };
+    for (let i = 0; i < 20; i++, t += 0.8 * FS) push(beat(t, 'A', 1, rand));
+    const lastBeat = t - 0.8 * FS;
+    // 12 s of "asystole": noise detected every 0.9-1.3 s.
+    for (let s = lastBeat + 1.2 * FS; s < lastBeat + 12 * FS; s += Math.round((1.1 + rand() * 0.4) * FS)) {
+      mon.advance(s);
+      events.push(...mon.drain());
+      push(beat(s, 'noise', 0.6, rand, 0.1, 0.1));
+    }
+    const back = lastBeat + 13 * FS;
+    mon.advance(back);
+    push(beat(back, 'A', 1, rand));
+    events.push(...mon.finish(back + 2 * FS));
+    const onsets = events.filter((e) => e.condition === 'asystole' && e.phase === 'onset');
+    const offsets = events.filter((e) => e.condition === 'asystole' && e.phase === 'offset');
+    assert.equal(onsets.length, 1, JSON.stringify(events.map((e) => `${e.condition} ${e.phase} ${e.sample / FS}`)));
+    assert.equal(onsets[0]?.sample, lastBeat);
+    assert.ok((onsets[0]?.detectedAtSample ?? 0) <= lastBeat + (4 + 1.5) * FS, 'decided within 4 s + latency');
+    assert.equal(offsets[0]?.sample, back, 'ends at the returning beat, not at a noise detection');
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * True asystoles in real noise: 12-s flat lines carrying MIT-BIH Noise Stress Test noise are
+ * spliced into real records (copies, in memory) and must be alarmed by the hub's chain
+ * (src/eval/asystole-noise.ts; the whole measurement is `npm run eval:asystole`).
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { asystoleTrial } from '../../src/eval/asystole-noise.ts';
+import { readRecord } from '../../src/wfdb/record.ts';
+import { notRun, sharedData } from '../helpers/data.ts';
+
+const mitdb = sharedData('mitdb');
+const nstdb = sharedData('nstdb');
+const RECORDS = ['106', '118', '119', '201', '203', '223'];
+const AT = [400, 700, 1000, 1300, 1600];
+
+if (mitdb === null || nstdb === null) {
+  notRun('asystole-in-noise tests', '../shared/data/mitdb or ../shared/data/nstdb is absent (the PhysioNet records are not in this checkout)');
+} else {
+  describe('asystole in real noise (mitdb + nstdb, spliced)', function () {
+    this.timeout(60_000);
+
+    for (const [noiseName, rmsMv, minAlarmed] of [['ma', 0.05, 30], ['bw', 0.1, 30], ['ma', 0.1, 28]] as const) {
+      it(`${noiseName === 'ma' ? 'muscle artefact' : 'baseline wander'} at ${rmsMv} mV RMS: >= ${minAlarmed} of 30 asystoles alarmed within 4 s + 2.5 s and held to their end`, async () => {
+        const noise = await readRecord(path.join(nstdb, noiseName));
+        let alarmed = 0;
+        const missed: string[] = [];
+        for (const r of RECORDS) {
+          const t = asystoleTrial(r, await readRecord(path.join(mitdb, r)), noise, { atS: AT, rmsMv });
+          assert.equal(t.made, AT.length);
+          alarmed += t.alarmed;
+          missed.push(...t.missed.map((m) => `${r}@${m}`));
+        }
+        assert.ok(alarmed >= minAlarmed, `alarmed ${alarmed}/30; missed ${missed.join(' ')}`);
+      });
+    }
+
+    it('the unmodified parts of the records raise no asystole (clean muscle-noise splice at 0.05 mV)', async () => {
+      const noise = await readRecord(path.join(nstdb, 'ma'));
+      for (const r of RECORDS) {
+        const t = asystoleTrial(r, await readRecord(path.join(mitdb, r)), noise, { atS: AT, rmsMv: 0.05 });
+        assert.deepEqual(t.otherOnsets, [], `${r}: asystole onsets outside the made ones`);
+      }
+    });
+
+    it('refuses an asystole that does not fit in the record', async () => {
+      const noise = await readRecord(path.join(nstdb, 'ma'));
+      const rec = await readRecord(path.join(mitdb, '118'));
+      assert.throws(() => asystoleTrial('118', rec, noise, { atS: [1800], rmsMv: 0.05 }), RangeError);
+    });
+  });
+}
