@@ -88,6 +88,7 @@ export class AnalysisChain {
     const windows = this.engine.drainWindows();
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
+    this.monitor.onSuppressedDetection(this.engine.lastSuppressedSample);
     this.monitor.advance(this.pos);
     return { beats, windows, rhythm: this.monitor.drain() };
   }

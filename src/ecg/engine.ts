@@ -98,6 +98,7 @@ export class EcgEngine {
   private lastRrValid = false;
   private lastNn = 0;
   private broken = true;
+  private suppressedAt = -1;
   private readonly rrLocal: Float64Array;
   private rrLocalCount = 0;
   private rrLocalIdx = 0;
@@ -206,6 +207,16 @@ export class EcgEngine {
     }
   }
 
+  /**
+   * Sample of the latest QRS detection withheld because the signal around it was unanalyzable
+   * (-1: none yet). It tells the rhythm monitor, as soon as a beat would have been known, that
+   * analysis was impossible there: the window report that flags the stretch comes only at the
+   * end of its window, seconds after an asystole would have been declared.
+   */
+  get lastSuppressedSample(): number {
+    return this.suppressedAt;
+  }
+
   drainBeats(): Beat[] {
     const b = this.beats;
     this.beats = [];
@@ -296,6 +307,7 @@ export class EcgEngine {
     const q = this.quality.around(fid, fid + this.emitDelay);
     if (this.suppress && q.unanalyzable) {
       this.broken = true;
+      if (fid > this.suppressedAt) this.suppressedAt = fid;
       return;
     }
     if (this.quality.brokenSince(this.lastFid, fid)) this.broken = true;

@@ -10,6 +10,8 @@
  * is scored:
  *  - alarmed: an asystole onset dated inside it and decided by start + asystoleS + ALARM_SLACK_S,
  *    and no offset before its end (minus one second);
+ *  - technical instead: not alarmed, but a noise or lead-off technical alarm began inside it
+ *    (the hub said it could not read the ECG, which is what it should say under heavy noise);
  *  - other onsets: asystole onsets outside the made asystoles (false ones, or the real data's).
  * The original signals are not modified (copies) and nothing is written.
  */
@@ -36,6 +38,8 @@ export interface AsystoleTrial {
   alarmed: number;
   /** Start times (s) of the made asystoles that were not alarmed. */
   missed: number[];
+  /** Of the missed ones, those during which a technical alarm (noise, lead-off) was raised instead. */
+  technical: number[];
   /** Asystole onsets (s) outside the made asystoles. */
   otherOnsets: number[];
 }
@@ -70,8 +74,12 @@ export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, 
     leads: rec.header.signals.map((s, i) => ({ name: s.description, gain: gains[i] as number, baseline: s.baseline })),
   });
   const events: Array<{ s: number; detected: number; onset: boolean }> = [];
+  const tech: Array<{ s: number; onset: boolean }> = [];
   const take = (out: ReturnType<AnalysisChain['pushSync']>): void => {
-    for (const e of out.rhythm) if (e.condition === 'asystole') events.push({ s: e.sample / fs, detected: e.detectedAtSample / fs, onset: e.phase === 'onset' });
+    for (const e of out.rhythm) {
+      if (e.condition === 'asystole') events.push({ s: e.sample / fs, detected: e.detectedAtSample / fs, onset: e.phase === 'onset' });
+      else if (e.condition === 'noise' || e.condition === 'lead-off') tech.push({ s: e.sample / fs, onset: e.phase === 'onset' });
+    }
   };
   for (let off = 0; off < rec.length; off += fs) {
     const k = Math.min(fs, rec.length - off);
@@ -91,6 +99,7 @@ export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, 
     made: opts.atS.length,
     alarmed: opts.atS.length - missed.length,
     missed,
+    technical: missed.filter((at) => tech.some((e) => e.onset && e.s >= at - 1 && e.s < at + dur)),
     otherOnsets: events.filter((e) => e.onset && !inside(e.s)).map((e) => Math.round(e.s * 10) / 10),
   };
 }

@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { AnalysisChain } from '../../src/analysis/chain.ts';
 import { asystoleTrial } from '../../src/eval/asystole-noise.ts';
+import { effectiveGain } from '../../src/wfdb/header.ts';
 import { readRecord } from '../../src/wfdb/record.ts';
 import { notRun, sharedData } from '../helpers/data.ts';
 
@@ -47,6 +49,30 @@ if (mitdb === null || nstdb === null) {
       const noise = await readRecord(path.join(nstdb, 'ma'));
       const rec = await readRecord(path.join(mitdb, '118'));
       assert.throws(() => asystoleTrial('118', rec, noise, { atS: [1800], rmsMv: 0.05 }), RangeError);
+    });
+  });
+}
+
+if (nstdb === null) {
+  notRun('noise-stress asystole test', '../shared/data/nstdb is absent');
+} else {
+  describe('no asystole from electrode-motion noise (nstdb 118e00, 0 dB SNR)', function () {
+    this.timeout(60_000);
+    it('withheld detections in noise restart the no-QRS clock: no asystole, the noise technical alarm instead', async () => {
+      const rec = await readRecord(path.join(nstdb, '118e00'));
+      const fs = rec.header.samplingFrequency;
+      const chain = new AnalysisChain({ sampleRate: fs, leads: rec.header.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })) });
+      const counts = new Map<string, number>();
+      const take = (o: ReturnType<AnalysisChain['pushSync']>): void => {
+        for (const e of o.rhythm) if (e.phase === 'onset') counts.set(e.condition, (counts.get(e.condition) ?? 0) + 1);
+      };
+      for (let off = 0; off < rec.length; off += fs) {
+        const k = Math.min(fs, rec.length - off);
+        take(chain.pushSync(rec.signals.map((s) => s.subarray(off, off + k)), k));
+      }
+      take(chain.finishSync());
+      assert.equal(counts.get('asystole') ?? 0, 0, JSON.stringify([...counts]));
+      assert.ok((counts.get('noise') ?? 0) >= 5, JSON.stringify([...counts]));
     });
   });
 }

@@ -132,6 +132,15 @@ export class RhythmMonitor {
     }
   }
 
+  /**
+   * The engine withheld a QRS detection at `sample` because the signal around it was
+   * unanalyzable (EcgEngine.lastSuppressedSample; -1 none): analysis is impossible there, as in
+   * a window flagged unanalyzable, which arrives only at the window's end.
+   */
+  onSuppressedDetection(sample: number): void {
+    if (sample > this.technicalUntil) this.technicalUntil = sample;
+  }
+
   /** The stream has reached `sampleIndex` (call it when no samples are fed, e.g. beats only). */
   advance(sampleIndex: number): void {
     if (sampleIndex > this.now) this.now = sampleIndex;
