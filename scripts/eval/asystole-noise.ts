@@ -16,8 +16,8 @@ const HELP = `usage: npm run eval:asystole -- [options]
 
 Splice 12-s asystoles (a flat line plus real noise from the MIT-BIH Noise Stress Test
 Database, scaled to an RMS in mV on every lead) into MIT-BIH records, run the hub's analysis
-chain, and count the asystoles alarmed (onset decided within asystoleS + 2.5 s, not ended
-early), those where a technical alarm (noise, lead-off) was raised instead, the silent rest,
+chain, and count the asystoles alarmed (onset decided within asystoleS + 2.5 s; "held": not
+ended before the last second by a noise detection), those where a technical alarm (noise, lead-off) was raised instead, the silent rest,
 and the asystole onsets elsewhere.
 
 Options:
@@ -75,10 +75,11 @@ for (const nz of noises) {
     if (tty) process.stderr.write('\r\x1b[K');
     const made = trials.reduce((s, t) => s + t.made, 0);
     const alarmed = trials.reduce((s, t) => s + t.alarmed, 0);
+    const held = trials.reduce((s, t) => s + t.held, 0);
     const missed = trials.flatMap((t) => t.missed.map((m) => `${t.record}@${m}`));
     const other = trials.flatMap((t) => t.otherOnsets.map((m) => `${t.record}@${m}`));
     const technical = trials.reduce((s, t) => s + t.technical.length, 0);
-    if (json) process.stdout.write(JSON.stringify({ noise: nz, rmsMv, made, alarmed, sensitivity: alarmed / made, technicalInstead: technical, missed, otherOnsets: other }) + '\n');
-    else process.stdout.write(`${nz.padEnd(3)} ${rmsMv.toFixed(2)} mV  alarmed ${alarmed}/${made} (${((100 * alarmed) / made).toFixed(1)} %), technical alarm instead ${technical}, silent ${made - alarmed - technical}  other asystole onsets ${other.length}${other.length ? ` (${other.join(' ')})` : ''}\n`);
+    if (json) process.stdout.write(JSON.stringify({ noise: nz, rmsMv, made, alarmed, held, sensitivity: alarmed / made, technicalInstead: technical, missed, otherOnsets: other }) + '\n');
+    else process.stdout.write(`${nz.padEnd(3)} ${rmsMv.toFixed(2)} mV  alarmed ${alarmed}/${made} (${((100 * alarmed) / made).toFixed(1)} %, held to the end ${held}), technical alarm instead ${technical}, silent ${made - alarmed - technical}  other asystole onsets ${other.length}${other.length ? ` (${other.join(' ')})` : ''}\n`);
   }
 }

@@ -8,8 +8,9 @@
  * every lead. The record then goes through the hub's own analysis chain (engine + rhythm
  * monitor, no classifier: asystole does not depend on beat classes) and each made asystole
  * is scored:
- *  - alarmed: an asystole onset dated inside it and decided by start + asystoleS + ALARM_SLACK_S,
- *    and no offset before its end (minus one second);
+ *  - alarmed: an asystole onset dated inside it and decided by start + asystoleS + ALARM_SLACK_S
+ *    (the alarm latches: the nurse sees it until acknowledged);
+ *  - held: alarmed, and no offset before its end minus one second (no noise detection ended it);
  *  - technical instead: not alarmed, but a noise or lead-off technical alarm began inside it
  *    (the hub said it could not read the ECG, which is what it should say under heavy noise);
  *  - other onsets: asystole onsets outside the made asystoles (false ones, or the real data's).
@@ -36,6 +37,8 @@ export interface AsystoleTrial {
   record: string;
   made: number;
   alarmed: number;
+  /** Alarmed and not ended before the made asystole's end (minus 1 s). */
+  held: number;
   /** Start times (s) of the made asystoles that were not alarmed. */
   missed: number[];
   /** Of the missed ones, those during which a technical alarm (noise, lead-off) was raised instead. */
@@ -89,15 +92,18 @@ export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, 
   const asystoleS = resolveRhythmConfig().asystoleS;
   const inside = (t: number): boolean => opts.atS.some((at) => t >= at - 1 && t < at + dur);
   const missed: number[] = [];
+  let held = 0;
   for (const at of opts.atS) {
     const on = events.find((e) => e.onset && e.s >= at - 1 && e.s < at + dur && e.detected <= at + asystoleS + ALARM_SLACK_S);
     const off = on ? events.find((e) => !e.onset && e.s > on.s) : undefined;
-    if (!on || (off && off.s < at + dur - 1)) missed.push(at);
+    if (!on) missed.push(at);
+    else if (!off || off.s >= at + dur - 1) held++;
   }
   return {
     record: name,
     made: opts.atS.length,
     alarmed: opts.atS.length - missed.length,
+    held,
     missed,
     technical: missed.filter((at) => tech.some((e) => e.onset && e.s >= at - 1 && e.s < at + dur)),
     otherOnsets: events.filter((e) => e.onset && !inside(e.s)).map((e) => Math.round(e.s * 10) / 10),

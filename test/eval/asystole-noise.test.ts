@@ -30,7 +30,7 @@ if (mitdb === null || nstdb === null) {
         for (const r of RECORDS) {
           const t = asystoleTrial(r, await readRecord(path.join(mitdb, r)), noise, { atS: AT, rmsMv });
           assert.equal(t.made, AT.length);
-          alarmed += t.alarmed;
+          alarmed += t.held;
           missed.push(...t.missed.map((m) => `${r}@${m}`));
         }
         assert.ok(alarmed >= minAlarmed, `alarmed ${alarmed}/30; missed ${missed.join(' ')}`);
