@@ -165,11 +165,15 @@ export class RhythmMonitor {
   private onBeat(b: Beat): void {
     const now = Math.max(this.now, b.sample);
     this.vf.onBeat(b.sample, b.qrsWidthS);
-    // Not a QRS the rhythm rules should hear: neither the end of a silence nor a beat of a rhythm.
-    if (!this.credibility.judge(b)) return;
-    this.timing.onBeat(b.sample, b.rrPrevS, now, !this.t.isActive('vfib'));
+    const vfib = this.t.isActive('vfib');
+    // Not a QRS the rhythm rules should hear: neither the end of a silence nor a beat of a
+    // rhythm. In VF the "beats" are fibrillation waves: the guard neither judges nor learns
+    // them (it restarted at the VF onset), so the first beats after VF are judged against the
+    // patient's QRS, not against the waves.
+    if (!vfib && !this.credibility.judge(b)) return;
+    this.timing.onBeat(b.sample, b.rrPrevS, now, !vfib);
     const corr = this.conducted.observe(b);
-    if (this.t.isActive('vfib')) return;
+    if (vfib) return;
     // A fast beat unlike the patient's conducted beat counts as ventricular for the rhythm
     // rules even if the classifier called it S or N (see morphology.ts); its label is kept.
     // Not a beat of the patient's dominant shape (adaptive stage): that shape is the

@@ -48,7 +48,9 @@ export class BeatTimingDetector {
     this.t.offset('asystole', sample, now);
     this.t.offset('pause', sample, now);
     this.lastBeat = sample;
-    if (rrPrevS === null || rrPrevS > this.cfg.pauseS) {
+    // Not a rate (VF: the "beats" are fibrillation waves): keep none of these intervals, or the
+    // first beats after VF would average them into a false tachycardia alarm.
+    if (rrPrevS === null || rrPrevS > this.cfg.pauseS || !rateAllowed) {
       this.rrCount = 0;
       this.hr = null;
       return;

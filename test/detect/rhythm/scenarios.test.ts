@@ -43,6 +43,21 @@ describe('rhythm detectors on the synthetic patient', function () {
     assert.ok(!seen.has('asystole') && !seen.has('pause') && !seen.has('vtach') && !seen.has('afib'));
   });
 
+  it('VF then sinus (seeds 1-3): the fibrillation waves leave no rate alarm, asystole or pause behind', () => {
+    for (const seed of [1, 2, 3]) {
+      const r = runScenario('vf', 160, {}, 250, seed);
+      const vf = episodes(r.events, 'vfib');
+      assert.ok(vf.length >= 1, `seed ${seed}: VF found`);
+      for (const c of ['hr-high', 'extreme-tachy', 'asystole', 'pause'] as const) {
+        for (const e of episodes(r.events, c)) {
+          // the waves may look like a fast rate for a moment before VF is declared; VF closes it
+          const closedByVf = vf.some((v) => e.start >= v.start - r.fs && e.end <= v.detectedAt);
+          assert.ok(closedByVf, `seed ${seed}: ${c} ${e.start / r.fs}-${e.end / r.fs} s`);
+        }
+      }
+    }
+  });
+
   it('VT: a run at 190 bpm alarms by the fifth beat, ends with the run', () => {
     const r = runScenario('vt-run', 80);
     const eps = episodes(r.events, 'vtach');
