@@ -93,6 +93,15 @@ describe('QRS credibility (asystole in noise)', () => {
     assert.equal(c.judge(beat(t + 1.8 * FS, 'A', 0.2, rand, 1, 0.6)), true);
   });
 
+  it('outside a silence: a doubtful detection (quality < 0.3, smaller than usual) must repeat a known shape; a tall one need not', () => {
+    const rand = rng(8);
+    const c = new QrsCredibility(FS, PTS);
+    const t = warm(c, rand);
+    assert.equal(c.judge(beat(t + 0.5 * FS, 'noise', 0.2, rand, 0.3, 0.2)), false, 'doubtful noise');
+    assert.equal(c.judge(beat(t + 0.8 * FS, 'A', 0.2, rand, 0.6, 0.4)), true, 'doubtful but the known QRS');
+    assert.equal(c.judge(beat(t + 1.6 * FS, 'noise', 0.2, rand, 1.5, 1)), true, 'noisy but tall: a beat with noise on it');
+  });
+
   it('judged lead by lead: a lead lost (fiducial on the smaller lead) is not noise', () => {
     const rand = rng(5);
     const c = new QrsCredibility(FS, PTS);
