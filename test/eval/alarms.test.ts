@@ -35,4 +35,23 @@ describe('high-priority alarm scoring', () => {
     assert.equal(agg?.withoutRhythm.falseAlarms, 2);
     assert.ok(agg?.withoutRhythm.falsePerHour !== null && Math.abs((agg?.withoutRhythm.falsePerHour ?? 0) - 2 / b.hours) < 1e-9);
   });
+
+  it('episodes alarmed: a VTach episode counts only with >= 5 reference V beats; an alarm within 2 s of it covers it', () => {
+    const beat = (sample: number, code: number) => ({ sample, code, aux: null });
+    const vRun = (from: number, n: number) => Array.from({ length: n }, (_, i) => beat(from + i * 40, AnnotationCode.PVC));
+    const ref = annotationSet([
+      rhythm(0, '(N'),
+      rhythm(40_000, '(VT'), ...vRun(40_010, 6), rhythm(40_300, '(N'), // 6 V: a VTach episode, alarmed
+      rhythm(50_000, '(VT'), ...vRun(50_010, 3), rhythm(50_150, '(N'), // 3 V: a run, not counted
+      rhythm(60_000, '(VT'), ...vRun(60_010, 5), rhythm(60_250, '(N'), // 5 V: counted, not alarmed
+    ].sort((x, y) => x.sample - y.sample));
+    const r = scoreAlarms(ref, annotationSet([alarm(40_450, 'vtach'), alarm(50_050, 'vtach')]), FS, length);
+    const vt = r.byCondition.find((c) => c.condition === 'vtach');
+    assert.equal(vt?.episodes, 2);
+    assert.equal(vt?.episodesAlarmed, 1);
+    assert.equal(vt?.falseAlarms, 0, 'the alarm on the 3-beat run is not false: mitdb calls it (VT');
+    const agg = aggregateAlarms([r, r]).find((x) => x.condition === 'vtach');
+    assert.equal(agg?.episodes, 4);
+    assert.equal(agg?.episodesAlarmed, 2);
+  });
 });
