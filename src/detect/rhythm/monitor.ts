@@ -166,11 +166,17 @@ export class RhythmMonitor {
     const now = Math.max(this.now, b.sample);
     this.vf.onBeat(b.sample, b.qrsWidthS);
     const vfib = this.t.isActive('vfib');
-    // Not a QRS the rhythm rules should hear: neither the end of a silence nor a beat of a
-    // rhythm. In VF the "beats" are fibrillation waves: the guard neither judges nor learns
-    // them (it restarted at the VF onset), so the first beats after VF are judged against the
-    // patient's QRS, not against the waves.
-    if (!vfib && !this.credibility.judge(b)) return;
+    // Not a credible QRS (credible.ts): it neither ends a silence (asystole, pause) nor enters
+    // the rate, and for the pattern rules it is an unclassifiable beat, which breaks runs and
+    // leaves its intervals out of AF: dropping it instead could join two ventricular runs
+    // around a noisy normal beat into a false VTach. In VF the "beats" are fibrillation waves:
+    // the guard neither judges nor learns them (it restarted at the VF onset), so the first
+    // beats after VF are judged against the patient's QRS, not against the waves.
+    if (!vfib && !this.credibility.judge(b)) {
+      this.vent.onBeat(b.sample, b.rrPrevS, 'Q', now);
+      this.afBeat(b.sample, b.rrPrevS, 'Q', now);
+      return;
+    }
     this.timing.onBeat(b.sample, b.rrPrevS, now, !vfib);
     const corr = this.conducted.observe(b);
     if (vfib) return;
@@ -187,7 +193,11 @@ export class RhythmMonitor {
     // alone calls N (mitdb 203).
     const family = b.label !== 'Q' && shape?.ventricularFamily === true;
     this.vent.onBeat(b.sample, b.rrPrevS, different || family ? 'V' : b.label, now);
-    const r = this.af.onBeat(b.sample, b.rrPrevS, b.label);
+    this.afBeat(b.sample, b.rrPrevS, b.label, now);
+  }
+
+  private afBeat(sample: number, rrPrevS: number | null, label: string, now: number): void {
+    const r = this.af.onBeat(sample, rrPrevS, label);
     if (r !== null) {
       if (r.phase === 'onset') this.t.onset('afib', r.sample, now, { windowBeats: this.config.afWindowBeats });
       else this.t.offset('afib', r.sample, now);

@@ -150,4 +150,31 @@ describe('QRS credibility (asystole in noise)', () => {
     assert.ok((onsets[0]?.detectedAtSample ?? 0) <= lastBeat + (4 + 1.5) * FS, 'decided within 4 s + latency');
     assert.equal(offsets[0]?.sample, back, 'ends at the returning beat, not at a noise detection');
   });
+
+  it('in the monitor: a non-credible detection between two ventricular triplets breaks the run (no VTach from noise)', () => {
+    const rand = rng(9);
+    const mon = new RhythmMonitor({ sampleRate: FS });
+    const events: RhythmEvent[] = [];
+    let prev = -1;
+    const push = (b: Beat, label: string): void => {
+      b.label = label;
+      b.rrPrevS = prev < 0 ? null : (b.sample - prev) / FS;
+      mon.onBeats([b]);
+      mon.advance(b.sample + FS / 2);
+      events.push(...mon.drain());
+      prev = b.sample;
+    };
+    let t = FS;
+    for (let i = 0; i < 20; i++, t += 0.8 * FS) push(beat(t, 'A', 1, rand), 'N');
+    // the first V of each triplet comes after a normal-length interval; the rest at 150 bpm
+    for (let i = 0; i < 3; i++, t += 0.4 * FS) push(beat(t, 'B', 1, rand), 'V');
+    push(beat(t, 'noise', 0.2, rand, 0.3, 0.2), 'N');
+    t += 0.4 * FS;
+    for (let i = 0; i < 3; i++, t += 0.4 * FS) push(beat(t, 'B', 1, rand), 'V');
+    for (let i = 0; i < 5; i++, t += 0.8 * FS) push(beat(t, 'A', 1, rand), 'N');
+    events.push(...mon.finish(t));
+    const seen = new Set(events.filter((e) => e.phase === 'onset').map((e) => e.condition));
+    assert.ok(!seen.has('vtach'), [...seen].join(','));
+    assert.ok(seen.has('vrun'), 'each triplet is a run of PVCs');
+  });
 });
