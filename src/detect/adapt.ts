@@ -24,10 +24,17 @@
  *    a beat of supraventricular shape gains S evidence inside such a run, and in proportion
  *    to its prematurity z-score (against the patient's own robust RR spread, so an irregular
  *    rhythm needs more prematurity).
+ *  - AF-like irregularity (irregularity > irrGate) costs S irrPenalty: in atrial fibrillation
+ *    there is no atrial prematurity to judge, and the reference labels no APCs there (false S
+ *    in mitdb 203's AF 152 -> 35, 201's 64 -> 49).
+ *  - logBias[S] (+2) is the SVEB operating point on the Se/+P trade-off: it finds SVT runs
+ *    (207 55 -> 93 S, 209 294 -> 316) and costs false S in fast sinus stretches (215 12 -> 124,
+ *    230 23 -> 50, 208 20 -> 47).
  *
  * The parameters (ADAPT_DEFAULTS) were chosen on the leave-one-record-out CV outputs of the
  * MIT-BIH DS1 records (scripts/train/adapt-eval.ts, --nested for the estimate with the choice
- * itself cross-validated; see models/beat-classifier.md). Known risk: the run rule compares
+ * itself cross-validated; --nested-operating for the irregularity gate and the S offset; see
+ * models/beat-classifier.md). Known risk: the run rule compares
  * with a ~5-min running RR, so a fast sinus rhythm reached within a few minutes (exertion,
  * fever) whose beats the classifier finds slightly S-like can be labelled S until the running
  * mean catches up.
@@ -85,6 +92,9 @@ export interface AdaptParams {
   runIrr: number;
   /** S bonus inside a fast regular run. */
   runS: number;
+  /** Irregular rhythm (AF-like): RR irregularity above irrGate costs S irrPenalty (no atrial prematurity in AF). */
+  irrGate: number;
+  irrPenalty: number;
   /** Log bias per class (N S V F Q), added last. */
   logBias: readonly number[];
 }
@@ -106,7 +116,9 @@ export const ADAPT_DEFAULTS: Readonly<AdaptParams> = {
   runRel: 0.8,
   runIrr: 0.12,
   runS: 5,
-  logBias: [0, 0, 0, 0, 0],
+  irrGate: 0.2,
+  irrPenalty: 4,
+  logBias: [0, 2, 0, 0, 0],
 };
 
 export interface AdaptOptions {
@@ -257,6 +269,7 @@ export class BeatAdapter {
       if (inRun) s[S] = (s[S] as number) + p.runS;
     }
     if (!inRun && prem > p.sGate) s[S] = (s[S] as number) - p.sGatePenalty;
+    if (irr > p.irrGate) s[S] = (s[S] as number) - p.irrPenalty;
     let cls = 0;
     for (let k = 0; k < K; k++) {
       s[k] = (s[k] as number) + (p.logBias[k] ?? 0);
