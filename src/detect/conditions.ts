@@ -159,7 +159,7 @@ export const CONDITIONS: readonly ConditionDef[] = [
   {
     id: 'noise', name: 'ECG Noisy / Cannot Analyze', technical: true, priority: 'low', latching: false, canDisable: false, mitAux: null,
     params: [],
-    describe: 'no lead analyzable for at least half a window report (5 s)',
+    describe: 'no lead analyzable for at least half a window report (5 s), or most recent QRS detections not credible (5 of the last 8: noise detected as beats)',
   },
 ];
 

@@ -27,6 +27,10 @@ import { VentricularDetector } from './ventricular.ts';
 import { ConductedReference } from './morphology.ts';
 import { beatShape } from '../adapt.ts';
 import { QrsCredibility } from './credible.ts';
+
+/** Noise from the detections themselves: this many of the last NOISY_OF not credible. */
+const NOISY_REJECTED = 5;
+const NOISY_OF = 8;
 import { VF_TUNING, VfDetector, type VfFeatures } from './vf.ts';
 
 export interface RhythmMonitorOptions {
@@ -60,6 +64,12 @@ export class RhythmMonitor {
   private vfStrict = 0;
   private vfOrganised = 0;
   private readonly credibility: QrsCredibility;
+  /** Credibility verdicts of the last NOISY_OF detections (1 = rejected), and their sum. */
+  private readonly judged = new Uint8Array(NOISY_OF);
+  private judgedIdx = 0;
+  private judgedRejected = 0;
+  private detectionNoise = false;
+  private windowNoise = false;
 
   constructor(opts: RhythmMonitorOptions) {
     this.fs = opts.sampleRate;
@@ -122,8 +132,9 @@ export class RhythmMonitor {
       const off = w.leadOff.some((x) => x);
       if (off) this.t.onset('lead-off', w.startSample, now, { leads: w.leadOff.map((x, i) => (x ? i : -1)).filter((i) => i >= 0).join(',') });
       else this.t.offset('lead-off', w.startSample, now);
+      this.windowNoise = w.unanalyzable;
       if (w.unanalyzable && !this.t.isActive('lead-off')) this.t.onset('noise', w.startSample, now, { sqi: Math.round(w.sqi * 100) / 100 });
-      else if (!w.unanalyzable) this.t.offset('noise', w.startSample, now);
+      else if (!w.unanalyzable && !this.detectionNoise) this.t.offset('noise', w.startSample, now);
       if (w.unanalyzable) {
         // No analysis in this stretch: rhythm histories restart after it.
         this.technicalUntil = Math.max(this.technicalUntil, w.endSample);
@@ -172,7 +183,9 @@ export class RhythmMonitor {
     // around a noisy normal beat into a false VTach. In VF the "beats" are fibrillation waves:
     // the guard neither judges nor learns them (it restarted at the VF onset), so the first
     // beats after VF are judged against the patient's QRS, not against the waves.
-    if (!vfib && !this.credibility.judge(b)) {
+    const credible = vfib || this.credibility.judge(b);
+    if (!vfib) this.judgeDetections(b.sample, credible, now);
+    if (!credible) {
       this.vent.onBeat(b.sample, b.rrPrevS, 'Q', now);
       this.afBeat(b.sample, b.rrPrevS, 'Q', now);
       return;
@@ -194,6 +207,28 @@ export class RhythmMonitor {
     const family = b.label !== 'Q' && shape?.ventricularFamily === true;
     this.vent.onBeat(b.sample, b.rrPrevS, different || family ? 'V' : b.label, now);
     this.afBeat(b.sample, b.rrPrevS, b.label, now);
+  }
+
+  /**
+   * Most of the recent detections not credible (NOISY_REJECTED of the last NOISY_OF): the ECG is
+   * noisy even if the window reports (a floor against the QRS level) do not say so, e.g. heavy
+   * muscle noise on a flat line, where the engine reports a heart rate from the noise. Raises
+   * the noise technical condition so the nurse hears that the ECG cannot be read; unlike a
+   * flagged window it does not stop the asystole clock. Ends when the last NOISY_OF
+   * detections hold at most one rejection.
+   */
+  private judgeDetections(sample: number, credible: boolean, now: number): void {
+    const old = this.judged[this.judgedIdx] as number;
+    this.judged[this.judgedIdx] = credible ? 0 : 1;
+    this.judgedIdx = (this.judgedIdx + 1) % NOISY_OF;
+    this.judgedRejected += (credible ? 0 : 1) - old;
+    if (!this.detectionNoise && this.judgedRejected >= NOISY_REJECTED && !this.t.isActive('lead-off')) {
+      this.detectionNoise = true;
+      this.t.onset('noise', sample, now, { reason: 'detections not credible', rejected: this.judgedRejected });
+    } else if (this.detectionNoise && this.judgedRejected <= 1) {
+      this.detectionNoise = false;
+      if (!this.windowNoise) this.t.offset('noise', sample, now);
+    }
   }
 
   private afBeat(sample: number, rrPrevS: number | null, label: string, now: number): void {

@@ -149,6 +149,11 @@ describe('QRS credibility (asystole in noise)', () => {
     assert.equal(onsets[0]?.sample, lastBeat);
     assert.ok((onsets[0]?.detectedAtSample ?? 0) <= lastBeat + (4 + 1.5) * FS, 'decided within 4 s + latency');
     assert.equal(offsets[0]?.sample, back, 'ends at the returning beat, not at a noise detection');
+    // Most detections rejected: the ECG is noisy, and the nurse is told so too (without
+    // stopping the asystole clock); the condition ends once the detections are credible again.
+    const noise = events.filter((e) => e.condition === 'noise');
+    assert.equal(noise[0]?.phase, 'onset', JSON.stringify(noise));
+    assert.ok((noise[0]?.sample ?? 0) > lastBeat && (noise[0]?.sample ?? 0) < back);
   });
 
   it('in the monitor: a non-credible detection between two ventricular triplets breaks the run (no VTach from noise)', () => {
