@@ -25,6 +25,23 @@ import { CACHE_DIR, DEFAULT_DATA, argValue, repoRoot, requirePython, runTrainer 
 import { recordData, TRAIN_RECORDS, writeDataset } from './dataset.ts';
 
 const argv = process.argv.slice(2);
+if (argv.includes('-h') || argv.includes('--help')) {
+  process.stdout.write(`usage: npm run cv -- [--data DIR] [--out DIR] [--hp JSON] [--no-adapt] [--reuse] [--write-metrics]
+
+Leave-one-record-out cross-validation of the beat classifier on the 22 DS1 mitdb records: each
+record is labelled by a model trained on the other 21 (Debian python3-torch), run through the
+analysis chain (adaptive stage, rhythm monitor) and scored with the EC57 bxb of vigil eval.
+
+  --data DIR        mitdb directory (default ../shared/data/mitdb)
+  --out DIR         where the labelled .vigil files and cv-probs.f32 go (default .scratch/train/cv)
+  --hp JSON         trainer hyperparameter overrides
+  --no-adapt        score the classifier's own labels (no adaptive stage)
+  --reuse           score the cv-probs.f32 already in --out again, without training
+  --write-metrics   write models/beat-classifier.cv.json
+  -h, --help        this help
+`);
+  process.exit(0);
+}
 const data = argValue(argv, '--data') ?? DEFAULT_DATA;
 const out = argValue(argv, '--out') ?? path.join(CACHE_DIR, 'cv');
 const hp = argValue(argv, '--hp') ?? '{}';

@@ -17,6 +17,21 @@ import { CACHE_DIR, DEFAULT_DATA, argValue, repoRoot, requirePython, runTrainer 
 import { classCounts, recordData, TRAIN_RECORDS, writeDataset } from './dataset.ts';
 
 const argv = process.argv.slice(2);
+if (argv.includes('-h') || argv.includes('--help')) {
+  process.stdout.write(`usage: npm run train -- [--data DIR] [--out-dir DIR]
+
+Rebuild models/beat-classifier.{onnx,json} from the 22 DS1 mitdb records (Debian python3-torch,
+numpy, onnx under /usr/bin/python3; deterministic, one thread) and load the result back through
+the runtime's checks. Prints one JSON line (sha256, bytes, beats, seconds) on stdout.
+
+  --data DIR      mitdb directory (default ../shared/data/mitdb)
+  --out-dir DIR   where the model and manifest go (default models/)
+  -h, --help      this help
+
+Exit status: 0 written, 1 failed, 2 the trainer's Python stack is missing.
+`);
+  process.exit(0);
+}
 const data = argValue(argv, '--data') ?? DEFAULT_DATA;
 const outDir = path.resolve(argValue(argv, '--out-dir') ?? path.join(repoRoot, 'models'));
 const versions = requirePython('npm run train');
