@@ -159,7 +159,7 @@ export class QrsCredibility {
     return s[this.rrN >> 1] as number;
   }
 
-  /** The current shape matches the template, the last credible beat or a recent silence detection. */
+  /** The current shape matches the template, one of the last RECENT credible beats, or a recent silence detection. */
   private confirmed(): boolean {
     const n = this.x.length;
     const c = CREDIBLE.matchCorr;
