@@ -9,6 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { asystoleTrial, type AsystoleTrial } from '../../src/eval/asystole-noise.ts';
+import { errorMessage, isVigilError } from '../../src/core/errors.ts';
 import { readRecord } from '../../src/wfdb/record.ts';
 import { DEFAULT_DATA, argValue } from '../train/common.ts';
 
@@ -64,22 +65,28 @@ const records = argValue(argv, '--records')
   : readdirSync(data).filter((f) => f.endsWith('.hea')).map((f) => f.slice(0, -4)).sort();
 const tty = process.stderr.isTTY;
 
-for (const nz of noises) {
-  const noise = await readRecord(path.join(noiseDir, nz));
-  for (const rmsMv of levels) {
-    const trials: AsystoleTrial[] = [];
-    for (const [i, r] of records.entries()) {
-      if (tty) process.stderr.write(`\r${nz} ${rmsMv} mV: ${r} (${i + 1}/${records.length})   `);
-      trials.push(asystoleTrial(r, await readRecord(path.join(data, r)), noise, { atS: at, rmsMv }));
+try {
+  for (const nz of noises) {
+    const noise = await readRecord(path.join(noiseDir, nz));
+    for (const rmsMv of levels) {
+      const trials: AsystoleTrial[] = [];
+      for (const [i, r] of records.entries()) {
+        if (tty) process.stderr.write(`\r${nz} ${rmsMv} mV: ${r} (${i + 1}/${records.length})   `);
+        trials.push(asystoleTrial(r, await readRecord(path.join(data, r)), noise, { atS: at, rmsMv }));
+      }
+      if (tty) process.stderr.write('\r\x1b[K');
+      const made = trials.reduce((s, t) => s + t.made, 0);
+      const alarmed = trials.reduce((s, t) => s + t.alarmed, 0);
+      const held = trials.reduce((s, t) => s + t.held, 0);
+      const missed = trials.flatMap((t) => t.missed.map((m) => `${t.record}@${m}`));
+      const other = trials.flatMap((t) => t.otherOnsets.map((m) => `${t.record}@${m}`));
+      const technical = trials.reduce((s, t) => s + t.technical.length, 0);
+      if (json) process.stdout.write(JSON.stringify({ noise: nz, rmsMv, made, alarmed, held, sensitivity: alarmed / made, technicalInstead: technical, missed, otherOnsets: other }) + '\n');
+      else process.stdout.write(`${nz.padEnd(3)} ${rmsMv.toFixed(2)} mV  alarmed ${alarmed}/${made} (${((100 * alarmed) / made).toFixed(1)} %, held to the end ${held}), technical alarm instead ${technical}, silent ${made - alarmed - technical}  other asystole onsets ${other.length}${other.length ? ` (${other.join(' ')})` : ''}\n`);
     }
-    if (tty) process.stderr.write('\r\x1b[K');
-    const made = trials.reduce((s, t) => s + t.made, 0);
-    const alarmed = trials.reduce((s, t) => s + t.alarmed, 0);
-    const held = trials.reduce((s, t) => s + t.held, 0);
-    const missed = trials.flatMap((t) => t.missed.map((m) => `${t.record}@${m}`));
-    const other = trials.flatMap((t) => t.otherOnsets.map((m) => `${t.record}@${m}`));
-    const technical = trials.reduce((s, t) => s + t.technical.length, 0);
-    if (json) process.stdout.write(JSON.stringify({ noise: nz, rmsMv, made, alarmed, held, sensitivity: alarmed / made, technicalInstead: technical, missed, otherOnsets: other }) + '\n');
-    else process.stdout.write(`${nz.padEnd(3)} ${rmsMv.toFixed(2)} mV  alarmed ${alarmed}/${made} (${((100 * alarmed) / made).toFixed(1)} %, held to the end ${held}), technical alarm instead ${technical}, silent ${made - alarmed - technical}  other asystole onsets ${other.length}${other.length ? ` (${other.join(' ')})` : ''}\n`);
   }
+} catch (e) {
+  // A record or noise file missing or unreadable (VigilError with its code), or --at outside a record.
+  process.stderr.write(`\neval:asystole: ${isVigilError(e) ? `${e.code}: ` : ''}${errorMessage(e)}\n`);
+  process.exit(e instanceof RangeError ? 2 : 1);
 }

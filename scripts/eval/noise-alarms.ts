@@ -14,7 +14,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisChain } from '../../src/analysis/chain.ts';
 import { DEFAULT_MODEL } from '../../src/analysis/model.ts';
+import { errorMessage, isVigilError } from '../../src/core/errors.ts';
 import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
+import { scaledNoise } from '../../src/eval/asystole-noise.ts';
 import { effectiveGain } from '../../src/wfdb/header.ts';
 import { readRecord, type WfdbRecord } from '../../src/wfdb/record.ts';
 import { DEFAULT_DATA, argValue } from '../train/common.ts';
@@ -66,21 +68,15 @@ const records = argValue(argv, '--records')
 const json = argv.includes('--json');
 const tty = process.stderr.isTTY;
 
-/** A copy of the record's signals with the noise added at rmsMv on every lead. */
+/** A copy of the record's signals with the noise added at rmsMv on every lead (as far as the noise lasts). */
 function noisy(rec: WfdbRecord, noise: WfdbRecord, rmsMv: number): Int32Array[] {
   return rec.signals.map((s, l) => {
     const out = Int32Array.from(s);
     if (rmsMv === 0) return out;
-    const nz = noise.signals[l % noise.signals.length] as Int32Array;
-    const n = Math.min(out.length, nz.length);
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += nz[i] as number;
-    mean /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += ((nz[i] as number) - mean) ** 2;
+    const n = Math.min(out.length, (noise.signals[l % noise.signals.length] as Int32Array).length);
     const spec = rec.header.signals[l];
-    const k = (rmsMv * (spec ? effectiveGain(spec) : 200)) / (Math.sqrt(v / n) || 1);
-    for (let i = 0; i < n; i++) out[i] = Math.round((out[i] as number) + ((nz[i] as number) - mean) * k);
+    const seg = scaledNoise(noise, l, 0, n, rmsMv, spec ? effectiveGain(spec) : 200) as Float64Array;
+    for (let i = 0; i < n; i++) out[i] = Math.round((out[i] as number) + (seg[i] as number));
     return out;
   });
 }
@@ -122,6 +118,10 @@ try {
     if (json) process.stdout.write(JSON.stringify({ noise: noiseName, rmsMv, hours, onsets: totals, where }) + '\n');
     else process.stdout.write(`${noiseName} ${rmsMv.toFixed(2)} mV (${hours.toFixed(1)} h): ${CONDITIONS.map((c) => `${c} ${totals[c]}`).join(', ')}${CONDITIONS.slice(0, 3).some((c) => (where[c] ?? []).length) ? `  [${CONDITIONS.slice(0, 3).map((c) => `${c}: ${(where[c] ?? []).join(' ')}`).join('; ')}]` : ''}\n`);
   }
+} catch (e) {
+  // A record or noise file missing or unreadable (VigilError with its code).
+  process.stderr.write(`\neval:noise: ${isVigilError(e) ? `${e.code}: ` : ''}${errorMessage(e)}\n`);
+  process.exitCode = 1;
 } finally {
   await classifier.close();
 }

@@ -47,7 +47,7 @@
  */
 import type { BeatLabeller } from '../analysis/chain.ts';
 import { preferredLead } from '../ecg/engine.ts';
-import { MORPHOLOGY_POST_S, MORPHOLOGY_PRE_S } from '../ecg/features.ts';
+import { morphologyIndex } from '../ecg/features.ts';
 import type { Beat } from '../ecg/types.ts';
 import { corr, p2p, ringIrregularity } from './features.ts';
 
@@ -209,10 +209,8 @@ export class BeatAdapter {
 
   private layout(points: number): void {
     this.pts = points;
-    const span = MORPHOLOGY_PRE_S + MORPHOLOGY_POST_S;
-    const idx = (t: number): number => Math.max(0, Math.min(points, Math.round(((t + MORPHOLOGY_PRE_S) / span) * (points - 1))));
-    this.q0 = idx(-0.1);
-    this.q1 = idx(0.15);
+    this.q0 = morphologyIndex(-0.1, points);
+    this.q1 = morphologyIndex(0.15, points);
     const w = this.q1 - this.q0;
     this.len = this.secondary !== this.primary ? 2 * w : w;
     this.tpl = Array.from({ length: this.weight.length }, () => new Float32Array(this.len));

@@ -13,7 +13,7 @@
  * POST_RR_CAP_S): the same value whether the labeler waited for the next beat or timed out.
  */
 import type { Beat } from '../ecg/types.ts';
-import { MORPHOLOGY_POST_S, MORPHOLOGY_PRE_S } from '../ecg/features.ts';
+import { morphologyIndex } from '../ecg/features.ts';
 import { preferredLead } from '../ecg/engine.ts';
 
 /** Bump when the meaning or order of the features changes: the manifest pins it. */
@@ -115,11 +115,9 @@ export class BeatFeaturizer {
   private layout(points: number): void {
     if (this.pts === points) return;
     this.pts = points;
-    const span = MORPHOLOGY_PRE_S + MORPHOLOGY_POST_S;
-    const idx = (t: number): number => Math.max(0, Math.min(points, Math.round(((t + MORPHOLOGY_PRE_S) / span) * (points - 1))));
-    this.qrs0 = idx(-0.1);
-    this.qrs1 = idx(0.15);
-    this.pw1 = idx(-0.08);
+    this.qrs0 = morphologyIndex(-0.1, points);
+    this.qrs1 = morphologyIndex(0.15, points);
+    this.pw1 = morphologyIndex(-0.08, points);
   }
 
   /** Write FEATURE_COUNT features of `beat` into out[offset..]. */

@@ -9,6 +9,11 @@ import type { LeadFrontEnd } from './filters.ts';
 export const MORPHOLOGY_PRE_S = 0.25;
 export const MORPHOLOGY_POST_S = 0.4;
 
+/** Index in a `points`-long morphology lead of time `t` seconds from the R peak (clamped to 0..points). */
+export function morphologyIndex(t: number, points: number): number {
+  return Math.max(0, Math.min(points, Math.round(((t + MORPHOLOGY_PRE_S) / (MORPHOLOGY_PRE_S + MORPHOLOGY_POST_S)) * (points - 1))));
+}
+
 /**
  * Resample each lead's morphology signal over [R - pre, R + post] to `points` values
  * (linear interpolation), minus the lead's PR-segment level (mean over R-100..R-60 ms),

@@ -47,6 +47,25 @@ export interface AsystoleTrial {
   otherOnsets: number[];
 }
 
+/**
+ * `n` samples of the noise recording from sample `from` (lead `lead` modulo its leads), mean
+ * removed and scaled to `rmsMv` RMS, in ADC units of a signal of `gainPerMv`; null when the
+ * noise recording is too short.
+ */
+export function scaledNoise(noise: WfdbRecord, lead: number, from: number, n: number, rmsMv: number, gainPerMv: number): Float64Array | null {
+  const nz = noise.signals[lead % noise.signals.length] as Int32Array;
+  if (from < 0 || from + n > nz.length) return null;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += nz[from + i] as number;
+  mean /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += ((nz[from + i] as number) - mean) ** 2;
+  const k = (rmsMv * gainPerMv) / (Math.sqrt(v / n) || 1);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = ((nz[from + i] as number) - mean) * k;
+  return out;
+}
+
 /** Splice the asystoles into copies of `rec`'s signals and score them. */
 export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, opts: AsystoleTrialOptions): AsystoleTrial {
   const fs = rec.header.samplingFrequency;
@@ -58,18 +77,11 @@ export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, 
     const a = Math.round(at * fs);
     if (a < 1 || a + n > rec.length) throw new RangeError(`asystole at ${at} s does not fit in ${name}`);
     for (let l = 0; l < sig.length; l++) {
-      const nz = noise.signals[l % noise.signals.length] as Int32Array;
-      if (a + n > nz.length) throw new RangeError(`noise record shorter than ${at + dur} s`);
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += nz[a + i] as number;
-      mean /= n;
-      let v = 0;
-      for (let i = 0; i < n; i++) v += ((nz[a + i] as number) - mean) ** 2;
-      const rms = Math.sqrt(v / n) || 1;
+      const seg = scaledNoise(noise, l, a, n, opts.rmsMv, gains[l] as number);
+      if (seg === null) throw new RangeError(`noise record shorter than ${at + dur} s`);
       const dst = sig[l] as Int32Array;
       const base = dst[a - 1] as number;
-      const k = (opts.rmsMv * (gains[l] as number)) / rms;
-      for (let i = 0; i < n; i++) dst[a + i] = Math.round(base + ((nz[a + i] as number) - mean) * k);
+      for (let i = 0; i < n; i++) dst[a + i] = Math.round(base + (seg[i] as number));
     }
   }
   const chain = new AnalysisChain({

@@ -39,7 +39,7 @@
  * late when the rhythm resumes with a new shape.
  * State: fixed typed arrays sized at the first beat (leads x points), O(points) per beat.
  */
-import { MORPHOLOGY_POST_S, MORPHOLOGY_PRE_S } from '../../ecg/features.ts';
+import { morphologyIndex } from '../../ecg/features.ts';
 import type { Beat } from '../../ecg/types.ts';
 import { corr, p2p } from '../features.ts';
 
@@ -56,6 +56,14 @@ export const CREDIBLE = {
   /** Template learning weight per credible beat outside a silence. */
   templateAlpha: 0.1,
 } as const;
+
+/** Upper median of src[offset], src[offset + stride], ... (n values), sorted in `scratch` (no allocation of data). */
+function upperMedian(src: Float64Array, n: number, stride: number, offset: number, scratch: Float64Array): number {
+  const s = scratch.subarray(0, n);
+  for (let i = 0; i < n; i++) s[i] = src[i * stride + offset] as number;
+  s.sort();
+  return s[n >> 1] as number;
+}
 
 /** Credible beat shapes remembered for confirmation (a patient's few QRS forms: conducted, ectopic, paced, fusion). */
 const RECENT = 8;
@@ -152,11 +160,7 @@ export class QrsCredibility {
 
   /** Median of the recent credible RR, samples (0 before any). */
   private medianRr(): number {
-    if (this.rrN === 0) return 0;
-    const s = this.rrSort.subarray(0, this.rrN);
-    s.set(this.rr.subarray(0, this.rrN));
-    s.sort();
-    return s[this.rrN >> 1] as number;
+    return this.rrN === 0 ? 0 : upperMedian(this.rr, this.rrN, 1, 0, this.rrSort);
   }
 
   /** The current shape matches the template, one of the last RECENT credible beats, or a recent silence detection. */
@@ -177,11 +181,8 @@ export class QrsCredibility {
   /** On every lead, the QRS peak-to-peak is below `ratio` x that lead's recent median (false without history). */
   private below(ratio: number): boolean {
     if (this.ampN < CREDIBLE.ampHistory / 2) return false;
-    const s = this.ampSort.subarray(0, this.ampN);
     for (let l = 0; l < this.leads; l++) {
-      for (let i = 0; i < this.ampN; i++) s[i] = this.amps[i * this.leads + l] as number;
-      s.sort();
-      if ((this.ampNow[l] as number) >= ratio * (s[this.ampN >> 1] as number)) return false;
+      if ((this.ampNow[l] as number) >= ratio * upperMedian(this.amps, this.ampN, this.leads, l, this.ampSort)) return false;
     }
     return true;
   }
@@ -189,9 +190,8 @@ export class QrsCredibility {
   private layout(leads: number, pts: number): void {
     this.leads = leads;
     this.pts = pts;
-    const span = MORPHOLOGY_PRE_S + MORPHOLOGY_POST_S;
-    this.q0 = Math.max(0, Math.round(((MORPHOLOGY_PRE_S - 0.1) / span) * (pts - 1)));
-    this.q1 = Math.min(pts, Math.round(((MORPHOLOGY_PRE_S + 0.15) / span) * (pts - 1)));
+    this.q0 = morphologyIndex(-0.1, pts);
+    this.q1 = morphologyIndex(0.15, pts);
     const w = this.q1 - this.q0;
     this.amps = new Float64Array(CREDIBLE.ampHistory * leads);
     this.ampNow = new Float64Array(leads);
