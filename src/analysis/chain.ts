@@ -10,9 +10,9 @@ import { EcgEngine, preferredLead, type Beat, type EcgLeadInfo, type WindowRepor
 import type { RhythmConfig } from '../detect/rhythm/config.ts';
 import type { RhythmEvent } from '../detect/rhythm/events.ts';
 import { RhythmMonitor } from '../detect/rhythm/monitor.ts';
-import { AdaptiveLabeller } from '../detect/adapt.ts';
+import { AdaptiveLabeller, beatShape } from '../detect/adapt.ts';
 
-/** Sets beat labels (N/S/V/F/Q). May hold beats back (e.g. until the next beat is known). */
+/** Sets beat labels (N/S/V/F/Q; the chain keeps 'P' on paced beats). May hold beats back (e.g. until the next beat is known). */
 export interface BeatLabeller {
   /** Beats in stream order; returns the beats now labelled and released, in order. */
   push(beats: readonly Beat[], nowSample: number): Promise<Beat[]>;
@@ -30,12 +30,32 @@ export interface ChainOptions {
    */
   adapt?: boolean;
   rhythm?: Partial<RhythmConfig>;
+  /** The patient is paced (config analysis.paced): beats with a pacing pulse are labelled 'P' (src/ecg/pace.ts). */
+  paced?: boolean;
 }
 
 export interface ChainOutput {
   beats: Beat[];
   windows: WindowReport[];
   rhythm: RhythmEvent[];
+}
+
+/**
+ * A paced beat keeps the label 'P' whatever the classifier makes of its shape (a paced QRS
+ * is wide and would be called V); 'Q' (noise) is kept as the engine set it. With the adaptive
+ * stage, a beat of the patient's paced shape family that is not premature is paced too.
+ */
+function pacedStay(beats: Beat[]): Beat[] {
+  for (const b of beats) {
+    if (b.label === 'Q') continue;
+    if (b.paced === true) b.label = 'P';
+    else if (beatShape(b)?.pacedFamily === true) {
+      // Its pulse was not seen, but its shape and timing are the patient's paced beat (adapt.ts).
+      b.paced = true;
+      b.label = 'P';
+    }
+  }
+  return beats;
 }
 
 export class AnalysisChain {
@@ -50,7 +70,7 @@ export class AnalysisChain {
   constructor(opts: ChainOptions) {
     const inner = opts.labeller;
     this.opts = inner && opts.adapt !== false ? { ...opts, labeller: new AdaptiveLabeller(inner, { leadNames: opts.leads.map((l) => l.name) }) } : opts;
-    this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads });
+    this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads, paced: opts.paced === true });
     this.monitor = new RhythmMonitor({ sampleRate: opts.sampleRate, config: opts.rhythm });
     this.primary = preferredLead(opts.leads.map((l) => l.name));
     const lead = opts.leads[this.primary];
@@ -61,7 +81,7 @@ export class AnalysisChain {
   /** n samples of every lead, from `offset` in each array. */
   async push(leads: readonly Int32Array[], n: number, offset = 0): Promise<ChainOutput> {
     const raw = this.step(leads, n, offset);
-    const beats = this.opts.labeller ? await this.opts.labeller.push(raw, this.pos) : raw;
+    const beats = this.opts.labeller ? pacedStay(await this.opts.labeller.push(raw, this.pos)) : raw;
     return this.downstream(beats);
   }
 
@@ -106,7 +126,7 @@ export class AnalysisChain {
     this.engine.finish();
     const raw = this.engine.drainBeats();
     let beats = this.opts.labeller ? await this.opts.labeller.push(raw, this.pos) : raw;
-    if (this.opts.labeller) beats = beats.concat(await this.opts.labeller.flush());
+    if (this.opts.labeller) beats = pacedStay(beats.concat(await this.opts.labeller.flush()));
     return this.closing(beats);
   }
 }

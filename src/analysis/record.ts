@@ -21,6 +21,8 @@ export const LABEL_TO_MIT: Readonly<Record<string, number>> = {
   V: AnnotationCode.PVC,
   F: AnnotationCode.FUSION,
   Q: AnnotationCode.UNKNOWN,
+  /** Paced beat (src/ecg/pace.ts), MIT '/', AAMI class Q. */
+  P: AnnotationCode.PACE,
 };
 
 export interface RecordAnalysis {
@@ -34,8 +36,15 @@ export interface RecordAnalysis {
   engineS: number;
 }
 
-function chainFor(rec: WfdbRecord, labeller?: BeatLabeller, adapt = true): AnalysisChain {
+/** Patient facts the operator sets (IEC 60601-2-27): whether the patient is paced. */
+export interface PatientOptions {
+  /** Label beats with a pacing pulse 'P' (src/ecg/pace.ts). */
+  paced?: boolean;
+}
+
+function chainFor(rec: WfdbRecord, labeller?: BeatLabeller, adapt = true, patient: PatientOptions = {}): AnalysisChain {
   return new AnalysisChain({
+    paced: patient.paced === true,
     sampleRate: rec.header.samplingFrequency,
     leads: rec.header.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })),
     labeller,
@@ -68,8 +77,8 @@ class Collector {
  * Push a decoded record through the analysis chain (engine + rhythm monitor, beats keep the
  * engine's N/Q labels) in blocks of `blockS` seconds, as a live device would deliver it.
  */
-export function analyzeRecord(rec: WfdbRecord, blockS = 1): RecordAnalysis {
-  const chain = chainFor(rec);
+export function analyzeRecord(rec: WfdbRecord, blockS = 1, patient: PatientOptions = {}): RecordAnalysis {
+  const chain = chainFor(rec, undefined, true, patient);
   const c = new Collector();
   const block = Math.max(1, Math.round(blockS * rec.header.samplingFrequency));
   const t0 = process.hrtime.bigint();
@@ -82,8 +91,8 @@ export function analyzeRecord(rec: WfdbRecord, blockS = 1): RecordAnalysis {
  * The same with a beat labeller (the classifier) between the engine and the rhythm monitor,
  * followed by the patient-adaptive stage (src/detect/adapt.ts) unless `adapt` is false.
  */
-export async function analyzeRecordLabelled(rec: WfdbRecord, labeller: BeatLabeller, blockS = 1, adapt = true): Promise<RecordAnalysis> {
-  const chain = chainFor(rec, labeller, adapt);
+export async function analyzeRecordLabelled(rec: WfdbRecord, labeller: BeatLabeller, blockS = 1, adapt = true, patient: PatientOptions = {}): Promise<RecordAnalysis> {
+  const chain = chainFor(rec, labeller, adapt, patient);
   const c = new Collector();
   const block = Math.max(1, Math.round(blockS * rec.header.samplingFrequency));
   const t0 = process.hrtime.bigint();

@@ -119,8 +119,13 @@ export const configSchema = z.strictObject({
       model: z.string().min(1).nullable().default(null),
       /** Patient-adaptive relabelling after the classifier (shape clusters + RR timing of this patient, src/detect/adapt.ts). */
       adapt: z.boolean().default(true),
+      /**
+       * The patient has a pacemaker (set at admission, IEC 60601-2-27): beats with a pacing
+       * pulse are labelled paced (P) and kept out of the PVC, VT and AF rules (src/ecg/pace.ts).
+       */
+      paced: z.boolean().default(false),
     })
-    .default({ classifier: true, model: null, adapt: true }),
+    .default({ classifier: true, model: null, adapt: true, paced: false }),
   /** Store-and-forward to the upstream: batches, outbox, HTTPS/MQTT (src/uplink/config.ts). */
   uplink: uplinkConfigSchema,
   /** Bedside alarms: limits, delays, audio pause, escalation, hook (src/alarms/config.ts). */

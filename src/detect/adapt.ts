@@ -149,6 +149,8 @@ export interface AdaptDecision {
   runRel: number;
   /** Mean absolute successive difference of the recent RR / their median. */
   irregularity: number;
+  /** Share (0..1) of its cluster's beats that carried a pacing pulse (0 unless the patient is set as paced). */
+  pacedShare: number;
 }
 
 /** The per-beat core: `next(beat, probs)` returns the adapted class index, then learns. */
@@ -168,6 +170,8 @@ export class BeatAdapter {
   private readonly count: Float64Array;
   private readonly evidence: Float64Array;
   private readonly amp: Float64Array;
+  /** Per cluster: decayed count of members with a pacing pulse (Beat.paced). */
+  private readonly pacedW: Float64Array;
   private used = 0;
   private readonly rr = new Float64Array(RR_HISTORY);
   private readonly rrSort = new Float64Array(RR_HISTORY);
@@ -175,7 +179,7 @@ export class BeatAdapter {
   private rrIdx = 0;
   private premSpread = 0.05;
   private readonly score = new Float64Array(K);
-  private readonly decision: AdaptDecision = { cls: N, cluster: 0, dominant: true, joined: false, ventricularShare: 0, prematurity: 1, runRel: 1, irregularity: 0 };
+  private readonly decision: AdaptDecision = { cls: N, cluster: 0, dominant: true, joined: false, ventricularShare: 0, prematurity: 1, runRel: 1, irregularity: 0, pacedShare: 0 };
 
   constructor(opts: AdaptOptions) {
     this.params = { ...ADAPT_DEFAULTS, ...opts.params };
@@ -187,6 +191,7 @@ export class BeatAdapter {
     this.count = new Float64Array(m);
     this.evidence = new Float64Array(m * K);
     this.amp = new Float64Array(m);
+    this.pacedW = new Float64Array(m);
   }
 
   /** Clusters in use (<= maxClusters). */
@@ -276,7 +281,7 @@ export class BeatAdapter {
       if ((s[k] as number) > (s[cls] as number)) cls = k;
     }
 
-    const c = this.learn(w, ampX, joins ? best : -1, probs);
+    const c = this.learn(w, ampX, joins ? best : -1, probs, beat.paced === true);
     if (beat.rrPrevS !== null) {
       this.rr[this.rrIdx] = beat.rrPrevS;
       this.rrIdx = (this.rrIdx + 1) % RR_HISTORY;
@@ -293,6 +298,7 @@ export class BeatAdapter {
     d.prematurity = prem;
     d.runRel = runRel;
     d.irregularity = irr;
+    d.pacedShare = (this.weight[c] as number) > 0 ? (this.pacedW[c] as number) / (this.weight[c] as number) : 0;
     return cls;
   }
 
@@ -303,10 +309,11 @@ export class BeatAdapter {
     return this.len > w ? (a + corr(this.x, t, w, this.len)) / 2 : a;
   }
 
-  private learn(w: number, ampX: number, join: number, probs: ArrayLike<number>): number {
+  private learn(w: number, ampX: number, join: number, probs: ArrayLike<number>, paced: boolean): number {
     const p = this.params;
     for (let c = 0; c < this.used; c++) {
       this.weight[c] = (this.weight[c] as number) * p.decay;
+      this.pacedW[c] = (this.pacedW[c] as number) * p.decay;
       for (let k = 0; k < K; k++) this.evidence[c * K + k] = (this.evidence[c * K + k] as number) * p.decay;
     }
     let c = join;
@@ -319,6 +326,7 @@ export class BeatAdapter {
       }
       (this.tpl[c] as Float32Array).set(this.x);
       this.weight[c] = 0;
+      this.pacedW[c] = 0;
       this.count[c] = 0;
       this.amp[c] = ampX;
       this.evidence.fill(0, c * K, (c + 1) * K);
@@ -329,6 +337,7 @@ export class BeatAdapter {
       this.amp[c] = p2p(t, 0, w);
     }
     this.weight[c] = (this.weight[c] as number) + 1;
+    if (paced) this.pacedW[c] = (this.pacedW[c] as number) + 1;
     this.count[c] = (this.count[c] as number) + 1;
     for (let k = 0; k < K; k++) this.evidence[c * K + k] = (this.evidence[c * K + k] as number) + (probs[k] as number);
     return c;
@@ -360,7 +369,19 @@ export interface BeatShape {
    * it has the shape of the patient's PVCs even when its own label is not V.
    */
   ventricularFamily: boolean;
+  /**
+   * Paced patient: the beat joined a cluster most of whose members carried a pacing pulse,
+   * and it is not premature (RR before >= PACED_FAMILY_MIN_PREMATURITY × the recent median):
+   * a paced beat whose pulse was not seen (noise raised the lead's roughness), not a PVC
+   * (premature) of a similar shape.
+   */
+  pacedFamily: boolean;
 }
+
+/** Paced share of a cluster from which a non-premature member is paced (a majority). */
+export const PACED_FAMILY_SHARE = 0.3;
+/** RR before / recent median RR below which a beat is premature and not taken for paced by its shape. */
+export const PACED_FAMILY_MIN_PREMATURITY = 0.85;
 
 /** V share of a cluster's evidence from which its members are of the ventricular family (a majority). */
 export const VENTRICULAR_FAMILY_SHARE = 0.5;
@@ -403,7 +424,11 @@ export class AdaptiveLabeller implements BeatLabeller {
       if (!pr) continue;
       b.label = ADAPT_CLASSES[this.adapter.next(b, pr)] as string;
       const d = this.adapter.last;
-      const shape: BeatShape = { dominant: d.dominant, ventricularFamily: d.joined && d.ventricularShare >= VENTRICULAR_FAMILY_SHARE };
+      const shape: BeatShape = {
+        dominant: d.dominant,
+        ventricularFamily: d.joined && d.ventricularShare >= VENTRICULAR_FAMILY_SHARE,
+        pacedFamily: d.joined && d.pacedShare >= PACED_FAMILY_SHARE && d.prematurity >= PACED_FAMILY_MIN_PREMATURITY,
+      };
       (b as Beat & { shape?: BeatShape }).shape = shape;
     }
     return beats;

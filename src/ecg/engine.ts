@@ -13,6 +13,7 @@ import { VigilError } from '../core/errors.ts';
 import { QrsDetector, type DetectorConfig } from './detector.ts';
 import { morphology, qrsAmplitude, qrsWidth } from './features.ts';
 import { LeadFrontEnd } from './filters.ts';
+import { PACE_SCORE_MIN, paceScore } from './pace.ts';
 import { RrHistory } from './rate.ts';
 import { LeadQuality, TICK_S } from './quality.ts';
 import type { Beat, DetectorKnob, EcgEngineOptions, StageTimes, WindowReport } from './types.ts';
@@ -81,6 +82,7 @@ export class EcgEngine {
   private readonly suppress: boolean;
   private readonly profile: boolean;
   private readonly asystoleLen: number;
+  private readonly paced: boolean;
   private abs = 0;
   private learning = true;
   private beats: Beat[] = [];
@@ -129,7 +131,7 @@ export class EcgEngine {
         new LeadFrontEnd({
           fs, gain: l.gain, baseline: l.baseline, ringSize, mainsHz,
           bandLowHz: d.bandLowHz, bandHighHz: d.bandHighHz, mwiS: d.mwiS,
-          spikeStepMv: Math.max(0.8, 300 / fs), spikeBlankS: 0.008,
+          spikeStepMv: Math.max(0.8, 300 / fs), spikeBlankS: 0.008, paceTracking: opts.paced === true,
         }),
     );
     const fe0 = this.fe[0] as LeadFrontEnd;
@@ -155,6 +157,7 @@ export class EcgEngine {
     this.rrLocalN = opts.rrLocalBeats ?? 10;
     this.rrLocal = new Float64Array(this.rrLocalN);
     this.suppress = opts.suppressUnanalyzable ?? true;
+    this.paced = opts.paced ?? false;
     this.profile = opts.profile ?? false;
     this.asystoleLen = Math.round(4 * fs);
     // 300 bpm over the HRV window, plus the 12 intervals HR needs.
@@ -313,7 +316,9 @@ export class EcgEngine {
     if (this.quality.brokenSince(this.lastFid, fid)) this.broken = true;
     let rrPrev: number | null = null;
     if (!this.broken && this.lastFid >= 0) rrPrev = (fid - this.lastFid) / fs;
-    const label = q.best < 0.25 ? 'Q' : 'N';
+    const pace = this.paced ? paceScore(this.fe, this.det.weight, fid, fs) : 0;
+    const paced = pace >= PACE_SCORE_MIN;
+    const label = q.best < 0.25 ? 'Q' : paced ? 'P' : 'N';
     if (rrPrev !== null) {
       this.rrLocal[this.rrLocalIdx] = rrPrev;
       this.rrLocalIdx = (this.rrLocalIdx + 1) % this.rrLocalN;
@@ -345,6 +350,8 @@ export class EcgEngine {
       quality: Math.max(0, Math.min(1, strength * (0.5 + 0.5 * agree) * q.best)),
       morphology: morph,
       label,
+      paceScore: pace,
+      paced,
     });
     this.lastFid = fid;
     this.lastLabelN = label === 'N';

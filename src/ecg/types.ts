@@ -36,6 +36,11 @@ export interface EcgEngineOptions {
   primaryLead?: number;
   /** Suppress beats inside stretches flagged unanalyzable (default true). */
   suppressUnanalyzable?: boolean;
+  /**
+   * The patient is paced (set by the operator, IEC 60601-2-27): beats with a pacing pulse
+   * (pace score >= PACE_SCORE_MIN, src/ecg/pace.ts) are labelled 'P'. Default false.
+   */
+  paced?: boolean;
   /** Detector tuning overrides (defaults: DETECTOR_DEFAULTS in engine.ts). For experiments. */
   detector?: Partial<Record<DetectorKnob, number>>;
 }
@@ -70,8 +75,16 @@ export interface Beat {
   quality: number;
   /** leads × morphologyPoints, lead-major, mV, baseline-corrected; see MORPHOLOGY_PRE_S/POST_S. */
   morphology: Float32Array;
-  /** 'N' by default; 'Q' when the beat lies in a noisy (but analyzable) stretch. */
+  /**
+   * 'N' by default; 'Q' when the beat lies in a noisy (but analyzable) stretch; 'P' (paced)
+   * in a paced patient when a pacing pulse precedes it. The beat labeller replaces N/Q with
+   * its class (N S V F Q); a paced beat stays 'P'.
+   */
   label: string;
+  /** Pacing-pulse score (src/ecg/pace.ts): the sharpest raw-signal event around the beat over the lead roughness; 0 unless the patient is set as paced. */
+  paceScore?: number;
+  /** A paced beat: the patient is set as paced and paceScore >= PACE_SCORE_MIN. */
+  paced?: boolean;
 }
 
 export interface HrvStats {

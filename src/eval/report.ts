@@ -1,6 +1,6 @@
 /** Fixed-width text tables of EC57 results, for `vigil eval`. */
 import type { BxbResult } from './bxb.ts';
-import type { BxbAggregate } from './stats.ts';
+import { pacedStats, type BxbAggregate } from './stats.ts';
 import type { EpisodeAggregate } from './epicmp.ts';
 import { VT_MIN_BEATS, type AlarmAggregate } from './alarms.ts';
 
@@ -43,7 +43,13 @@ export function formatBxbTable(results: readonly BxbResult[], agg: BxbAggregate,
   if (classes) avg.push(pct(a.veb.se), pct(a.veb.ppv), pct(a.veb.fpr), pct(a.sveb.se), pct(a.sveb.ppv));
   lines.push('-'.repeat(lines[0]!.length), row(gross, widths), row(avg, widths));
   if (classes && agg.pacedExcluded.length > 0) {
-    lines.push('', `* paced record: left out of the VEB/SVEB gross and average figures (EC57).`);
+    lines.push('', `* paced record: left out of the VEB/SVEB gross and average figures (EC57). Paced beats`);
+    lines.push(`  (reference /, f, Q against test calls of AAMI class Q, which paced '/' calls are; 'vigil analyze --paced'):`);
+    for (const r of results) {
+      if (!paced.has(r.record)) continue;
+      const p = pacedStats(r.matrix);
+      lines.push(`  ${r.record}: Se ${pct(p.se)} % (${p.tp} of ${p.tp + p.fn}), +P ${pct(p.ppv)} % (${p.fp} other beats called paced)`);
+    }
   }
   return lines.join('\n') + '\n';
 }

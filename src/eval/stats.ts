@@ -74,6 +74,22 @@ export function classStats(m: readonly (readonly number[])[], k: typeof CLASS_V 
   return { tp, fn, fp, se: ratio(tp, tp + fn), ppv: ratio(tp, tp + fp) };
 }
 
+/**
+ * Paced-beat recognition on a paced record (AAMI class Q = paced '/', paced fusion 'f' and
+ * unclassifiable 'Q', which on a paced record are nearly all paced beats): Se = reference Q
+ * beats called Q (a paced '/' call is Q) over all reference Q beats (missed ones included);
+ * +P = those over all test Q calls (extra detections included). Not an EC57 figure: EC57 only
+ * leaves paced records out of the VEB/SVEB figures.
+ */
+export function pacedStats(m: readonly (readonly number[])[]): ClassStats {
+  const tp = cell(m, CLASS_Q, CLASS_Q);
+  let fn = 0;
+  for (let c = 0; c < MATRIX_SIZE; c++) if (c !== CLASS_Q) fn += cell(m, CLASS_Q, c);
+  let fp = 0;
+  for (let r = 0; r < MATRIX_SIZE; r++) if (r !== CLASS_Q) fp += cell(m, r, CLASS_Q);
+  return { tp, fn, fp, se: ratio(tp, tp + fn), ppv: ratio(tp, tp + fp) };
+}
+
 export function vebStats(m: readonly (readonly number[])[]): VebStats {
   const base = classStats(m, CLASS_V);
   let tn = 0;

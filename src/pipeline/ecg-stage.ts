@@ -34,6 +34,8 @@ export class EcgStage {
     private readonly rhythm?: Partial<RhythmConfig>,
     /** Patient-adaptive relabelling after the classifier (config analysis.adapt). */
     private readonly adapt = true,
+    /** The patient is paced (config analysis.paced): paced beats are labelled P. */
+    private readonly paced = false,
   ) {}
 
   /** Feed one block; returns what the chain produced (sample indices in stream numbering). */
@@ -93,6 +95,7 @@ export class EcgStage {
             }),
             labeller: this.labeller?.(first.sampleRate, this.leadIdx.map((i) => (channels[i] as ChannelInfo).name)),
             adapt: this.adapt,
+            paced: this.paced,
             ...(this.rhythm !== undefined ? { rhythm: this.rhythm } : {}),
           });
   }

@@ -13,7 +13,7 @@ import { decodeWaves, encodeWaves } from './wave-group.ts';
 /** Top-level keys (docs/uplink-batch.cddl `batch`). */
 export const WIRE_KEYS = ['v', 'h', 'b', 'q', 't', 'w', 'k', 'm', 'e', 'a', 'd'] as const;
 
-const BEAT_LABELS: ReadonlySet<string> = new Set(['N', 'S', 'V', 'F', 'Q']);
+const BEAT_LABELS: ReadonlySet<string> = new Set(['N', 'S', 'V', 'F', 'Q', 'P']);
 const PRIORITIES: ReadonlySet<string> = new Set(['high', 'medium', 'low']);
 const ALARM_EVENTS: ReadonlySet<string> = new Set([
   'onset', 'offset', 'latched', 'cleared', 'acknowledged', 'audio-paused', 'audio-resumed', 'escalated', 're-alarm', 'restored',

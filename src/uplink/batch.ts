@@ -39,8 +39,8 @@ export interface BatchWave {
   readonly samples: Int32Array;
 }
 
-/** Beat labels: AAMI EC57 classes N, S, V, F, Q. */
-export type BeatLabel = 'N' | 'S' | 'V' | 'F' | 'Q';
+/** Beat labels: AAMI EC57 classes N, S, V, F, Q, and P for a paced beat (AAMI counts it as Q). */
+export type BeatLabel = 'N' | 'S' | 'V' | 'F' | 'Q' | 'P';
 
 /** One detected beat (the store's 'beat' events). */
 export interface BatchBeat {

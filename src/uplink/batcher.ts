@@ -69,7 +69,7 @@ export interface BatcherStats {
 }
 
 const FEED_READ_LIMIT = 2000;
-const BEAT_LABELS: ReadonlySet<string> = new Set(['N', 'S', 'V', 'F', 'Q']);
+const BEAT_LABELS: ReadonlySet<string> = new Set(['N', 'S', 'V', 'F', 'Q', 'P']);
 const PRIORITIES: ReadonlySet<string> = new Set(['high', 'medium', 'low']);
 const ALARM_EVENTS: ReadonlySet<string> = new Set(['onset', 'offset', 'latched', 'cleared', 'acknowledged', 'audio-paused', 'audio-resumed', 'escalated', 're-alarm', 'restored']);
 

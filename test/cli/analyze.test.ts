@@ -5,7 +5,7 @@ import path from 'node:path';
 import { main } from '../../src/cli.ts';
 import { captureIo } from '../support/io.ts';
 import { parseAnnotations } from '../../src/wfdb/annotations.ts';
-import { isBeatCode } from '../../src/wfdb/codes.ts';
+import { AnnotationCode, isBeatCode } from '../../src/wfdb/codes.ts';
 import { readAnnotations } from '../../src/wfdb/record.ts';
 import { notRun, sharedData } from '../helpers/data.ts';
 
@@ -55,6 +55,18 @@ describe('vigil analyze', () => {
       const hrs = lines.map((l) => l.hr_bpm).filter((x): x is number => x !== null);
       const median = [...hrs].sort((a, b) => a - b)[hrs.length >> 1] as number;
       assert.ok(median > 55 && median < 90, `median HR ${median} (record 101 is sinus at about 70/min)`);
+    });
+
+    it('--paced writes paced beats as / annotations and counts them as P', async function () {
+      this.timeout(30_000);
+      const io = capture();
+      assert.equal(await main(['analyze', path.join(mitdb, '102'), '--out', dir, '--paced', '--json'], io), 0, io.stderr());
+      const summary = JSON.parse(io.stdout().trim()) as { beats: number; classes: Record<string, number> };
+      assert.ok((summary.classes['P'] ?? 0) > 0.9 * summary.beats, JSON.stringify(summary.classes));
+      const ours = await readAnnotations(path.join(dir, '102'), 'vigil');
+      let paced = 0;
+      for (let i = 0; i < ours.length; i++) if (ours.code[i] === AnnotationCode.PACE) paced++;
+      assert.equal(paced, summary.classes['P']);
     });
   }
 });

@@ -167,8 +167,8 @@ describe('detect/adapt: patient-adaptive labelling', () => {
     const lab = new AdaptiveLabeller({ push: async (bs) => [...bs], flush: async () => [] }, { leadNames: LEADS });
     const out = await lab.push(s.beats, 0);
     const last = beatShape(out[out.length - 1] as Beat);
-    assert.deepEqual(last, { dominant: false, ventricularFamily: true });
-    assert.deepEqual(beatShape(out[299] as Beat), { dominant: true, ventricularFamily: false });
+    assert.deepEqual(last, { dominant: false, ventricularFamily: true, pacedFamily: false });
+    assert.deepEqual(beatShape(out[299] as Beat), { dominant: true, ventricularFamily: false, pacedFamily: false });
     // the first wide beat founded its cluster: not "the same shape as earlier PVCs"
     assert.equal(beatShape(out[300] as Beat)?.ventricularFamily, false);
     assert.equal(beatShape({ ...(out[0] as Beat), shape: undefined } as Beat), null);

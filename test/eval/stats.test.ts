@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { compareBeats, type BxbResult } from '../../src/eval/bxb.ts';
-import { aggregate, meanDefined, PACED_RECORDS } from '../../src/eval/stats.ts';
+import { aggregate, meanDefined, PACED_RECORDS, pacedStats } from '../../src/eval/stats.ts';
 import { ann, beats } from './support.ts';
 
 const FS = 360;
@@ -14,6 +14,22 @@ function record(name: string, n: number, missed: number, extra: number, symbol =
 }
 
 describe('eval/stats: gross and average aggregates', () => {
+  it('paced-beat figures: reference /, f and Q against test calls of class Q, misses and extras counted', () => {
+    // 10 paced beats, 8 found as '/', 1 found as V, 1 missed; 2 extra detections, one called '/'.
+    const ref = beats(Array.from({ length: 10 }, (_, i) => 1000 + i * FS), '/');
+    const test = [
+      ...beats(Array.from({ length: 8 }, (_, i) => 1000 + i * FS), '/'),
+      ...beats([1000 + 8 * FS], 'V'),
+      ...beats([1000 + 3.5 * FS], '/'),
+      ...beats([1000 + 5.5 * FS], 'N'),
+    ].sort((a, b) => a[0] - b[0]);
+    const r = compareBeats({ record: '102', reference: ann(ref), test: ann(test), fs: FS, lengthSamples: 1000 + 11 * FS }, { startS: 0 });
+    const p = pacedStats(r.matrix);
+    assert.deepEqual([p.tp, p.fn, p.fp], [8, 2, 1]);
+    assert.equal(p.se, 0.8);
+    assert.equal(p.ppv, 8 / 9);
+  });
+
   it('gross pools counts; average is the mean of per-record figures', () => {
     const a = record('a', 10, 1, 0); // Se 0.9, +P 1
     const b = record('b', 2, 1, 1); //  Se 0.5, +P 0.5

@@ -2,7 +2,7 @@
  * Atrial fibrillation from RR irregularity over a sliding window of beats.
  *
  * Measures over the last `afWindowBeats` RR intervals, leaving out intervals that touch an
- * ectopic or unclassifiable beat (label V, S, F, Q) so that PVCs and APCs do not look like AF:
+ * ectopic, unclassifiable or paced beat (label V, S, F, Q, P) so that PVCs and APCs do not look like AF:
  * - median |dRR| / mean RR: a robust normalised RMSSD (Dash et al. 2009, Ann Biomed Eng
  *   37:1701, use RMSSD/mean with the extremes trimmed; the median is the limit of that trim).
  *   Isolated ectopics move a few differences and leave the median where it was.
@@ -50,7 +50,8 @@ export interface AfFeatures {
   irregular: boolean;
 }
 
-const ECTOPIC = new Set(['V', 'S', 'F', 'Q']);
+/** Beats whose intervals say nothing of atrial rhythm: ectopic, unclassifiable and paced (P). */
+const ECTOPIC = new Set(['V', 'S', 'F', 'Q', 'P']);
 
 export class AfDetector {
   private readonly n: number;

@@ -200,11 +200,14 @@ export class RhythmMonitor {
     // of bundle-branch conduction, mitdb 207, made a fast SVT "different").
     const shape = beatShape(b);
     const fast = b.rrPrevS !== null && b.rrPrevS <= 60 / this.config.vtMinRateBpm;
-    const different = this.conducted.monomorphicDifferent(b, fast && b.label !== 'V' && b.label !== 'Q' && shape?.dominant !== true, corr);
+    // A paced beat (label P, src/ecg/pace.ts) is neither: it is wide and unlike the patient's
+    // own beats by construction.
+    const paced = b.label === 'P';
+    const different = this.conducted.monomorphicDifferent(b, fast && b.label !== 'V' && b.label !== 'Q' && !paced && shape?.dominant !== true, corr);
     // A beat with the shape of the patient's PVCs (its adaptive cluster is mostly V) is a
     // PVC for the run rules too: multiform runs are often split by beats the classifier
     // alone calls N (mitdb 203).
-    const family = b.label !== 'Q' && shape?.ventricularFamily === true;
+    const family = b.label !== 'Q' && !paced && shape?.ventricularFamily === true;
     this.vent.onBeat(b.sample, b.rrPrevS, different || family ? 'V' : b.label, now);
     this.afBeat(b.sample, b.rrPrevS, b.label, now);
   }

@@ -78,7 +78,7 @@ describe('rhythm: VTach onset and the adaptive stage\'s shapes', () => {
   });
 
   it('beats of the ventricular family count in a run whatever their label', () => {
-    const pvcShape: BeatShape = { dominant: false, ventricularFamily: true };
+    const pvcShape: BeatShape = { dominant: false, ventricularFamily: true, pacedFamily: false };
     const run = [{ rr: 0.45, label: 'V' }, { rr: 0.45, label: 'N', wide: true, shape: pvcShape }, { rr: 0.45, label: 'S', wide: true, shape: pvcShape }];
     const ev = feed([...beats(10, 0.8, 'N'), ...run, ...beats(6, 0.8, 'N')]);
     assert.equal(episodes(ev, 'vrun').length, 1);
@@ -90,7 +90,7 @@ describe('rhythm: VTach onset and the adaptive stage\'s shapes', () => {
     const lead = [...beats(30, 0.8, 'N')];
     const fast = (shape?: BeatShape): Step[] => beats(8, 0.45, 'N', { wide: true, ...(shape ? { shape } : {}) });
     assert.equal(episodes(feed([...lead, ...fast(), ...beats(6, 0.8, 'N')]), 'vtach').length, 1);
-    const dominant: BeatShape = { dominant: true, ventricularFamily: false };
+    const dominant: BeatShape = { dominant: true, ventricularFamily: false, pacedFamily: false };
     assert.equal(episodes(feed([...lead, ...fast(dominant), ...beats(6, 0.8, 'N')]), 'vtach').length, 0);
   });
 });
