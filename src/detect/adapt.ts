@@ -29,6 +29,10 @@
  *    in mitdb 203's AF 152 -> 19, 201's 64 -> 26). The gate is 0.15, not the 0.2 that scored
  *    0.6 points more SVEB Se on mitdb: at 0.2 the onset of the synthetic patient's AF was
  *    found 20 s later in one seed (its S-labelled beats are left out of the AF intervals).
+ *  - A premature beat (z below -premZ0) that joins the dominant cluster counts the
+ *    classifier's V probability for S (vToS): early with the patient's usual shape is an APC;
+ *    the other patients' model reacts to the prematurity (SVEB Se 74.8 -> 76.0 %, +P 63.0 ->
+ *    63.2 %, VEB unchanged; 201 and 207's APCs).
  *  - logBias[S] (+2) is the SVEB operating point on the Se/+P trade-off: it finds SVT runs
  *    (207 55 -> 93 S, 209 294 -> 315) and costs false S in fast sinus stretches (215 12 -> 120,
  *    230 23 -> 50, 208 20 -> 45).
@@ -99,6 +103,12 @@ export interface AdaptParams {
   irrPenalty: number;
   /** Log bias per class (N S V F Q), added last. */
   logBias: readonly number[];
+  /**
+   * Share of the classifier's V probability that counts for S when a premature beat (z below
+   * -premZ0) joins the patient's dominant cluster: early and of the usual shape is an APC,
+   * whatever the other patients' model made of its prematurity.
+   */
+  vToS: number;
 }
 
 export const ADAPT_DEFAULTS: Readonly<AdaptParams> = {
@@ -121,6 +131,7 @@ export const ADAPT_DEFAULTS: Readonly<AdaptParams> = {
   irrGate: 0.15,
   irrPenalty: 4,
   logBias: [0, 2, 0, 0, 0],
+  vToS: 1,
 };
 
 export interface AdaptOptions {
@@ -259,6 +270,7 @@ export class BeatAdapter {
 
     const s = this.score;
     for (let k = 0; k < K; k++) s[k] = Math.log(Math.max(probs[k] as number, 1e-6));
+    if (p.vToS > 0 && joins && best === dom && z < -p.premZ0) s[S] = Math.log(Math.max((probs[S] as number) + p.vToS * (probs[V] as number), 1e-6));
     if (joins) {
       const e = best * K;
       const ev = this.evidence;

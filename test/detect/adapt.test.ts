@@ -98,6 +98,17 @@ describe('detect/adapt: patient-adaptive labelling', () => {
     assert.equal(labels.filter((l) => l !== 'N').length, 1);
   });
 
+  it('calls a premature beat of the dominant shape that the classifier calls V an S (vToS), not N', () => {
+    // The other patients' model reacts to the prematurity with V; the shape is the patient's own.
+    const saysV = [0.1, 0.0, 0.9, 0.0, 0.0];
+    const s = new Stream().add(NORMAL, 0.8, P_N, 300);
+    s.add(NORMAL, 0.5, saysV);
+    const premIdx = s.beats.length - 1;
+    s.add(NORMAL, 1.0, P_N).add(NORMAL, 0.8, P_N, 20);
+    assert.equal(run(s.beats).labels[premIdx], 'S');
+    assert.equal(run(s.beats, { vToS: 0 }).labels[premIdx], 'N');
+  });
+
   it('keeps at most maxClusters clusters when every beat has a new shape', () => {
     const rnd = mulberry32(7);
     const s = new Stream();
