@@ -101,7 +101,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
   const startedAt = deps.clock.wallMs();
 
   // Bedside alarms, their persistent log and hook, and what the bedside view reads.
-  const bedside = await openBedside({ config: config.alarms, hub: { id: config.hub.id, bed: config.hub.bed }, store, clock: deps.clock, logger: log });
+  const bedside = await openBedside({ config: config.alarms, hub: { id: config.hub.id, bed: config.hub.bed }, patient: { paced: config.analysis.paced }, store, clock: deps.clock, logger: log });
   const alarmManager = bedside.alarms;
   const live = bedside.live;
   const rhythmConfig = rhythmOverrides(config.alarms);
@@ -130,6 +130,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
   const status = async (): Promise<Record<string, unknown>> => ({
     hub: { id: config.hub.id, bed: config.hub.bed, startedAt: new Date(startedAt).toISOString(), uptimeS: Math.round((deps.clock.wallMs() - startedAt) / 1000) },
     classifier: classifierStatus,
+    analysis: { adapt: config.analysis.adapt, paced: config.analysis.paced },
     // What is alarming at the bed right now, for the engineer looking at a hub remotely.
     alarms: { inForce: alarmManager.alarms().map((a) => ({ id: a.id, priority: a.priority, state: a.state, acknowledged: a.acknowledged !== null, since: new Date(a.onsetMs).toISOString() })), audio: alarmManager.audio(), logWriteFailures: bedside.alarmLog.failed },
     devices: [...devices.values()].map((d) => ({

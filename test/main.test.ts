@@ -69,6 +69,29 @@ describe('startHub (composition root)', function () {
     }
   });
 
+  it('a patient set as paced: the live analysis stores paced beats as P, the view and the status say PACED', async () => {
+    const dataDir = path.join(dir, 'paced');
+    const config = validateConfig({ hub: { dataDir }, http: { port: 0 }, analysis: { paced: true }, devices: [{ type: 'synthetic', id: 'sim', scenario: 'paced', speed: 50 }] });
+    const hub = await startHub(config, { clock: new SystemClock(), logger: silentLogger, baseDir: repoRoot, serialBinding: async () => ({}) as BindingInterface });
+    await new Promise((r) => setTimeout(r, 2000));
+    const st = (await hub.status()) as { analysis: { paced: boolean } };
+    const snap = hub.live.snapshot();
+    await hub.stop();
+    assert.equal(st.analysis.paced, true);
+    assert.equal(snap.patient.paced, true);
+    const store = await Store.open({ dir: dataDir });
+    try {
+      const events = await store.readEvents(0, Number.MAX_SAFE_INTEGER);
+      const beats = events.filter((e) => e.event.kind === 'beat').map((e) => (e.event as { label?: string }).label);
+      assert.ok(beats.length > 20, `${beats.length} beats`);
+      // The synthetic pulse lands on one sample or splits over two: most beats are P from the pulse, the rest by shape.
+      assert.ok(beats.filter((l) => l === 'P').length >= 0.8 * beats.length, beats.join(''));
+      assert.ok(!events.some((e) => e.event.kind === 'rhythm' && ['vrun', 'vtach', 'afib'].includes(String((e.event as { condition?: string }).condition))));
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a device that cannot start fails the start with its code and leaves the store closed', async () => {
     const dataDir = path.join(dir, 'failed-start');
     const config = validateConfig({

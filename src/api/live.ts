@@ -79,6 +79,8 @@ export interface AlarmLogEntry {
 
 export interface LiveSnapshot {
   readonly hub: { readonly id: string; readonly bed: string };
+  /** Patient settings the view shows: paced (config analysis.paced; the analysis labels paced beats). */
+  readonly patient: { readonly paced: boolean };
   readonly nowMs: number;
   readonly devices: readonly DeviceView[];
   readonly vitals: Vitals;

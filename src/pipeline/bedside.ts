@@ -25,6 +25,8 @@ export interface Bedside {
 export interface BedsideOptions {
   readonly config: AlarmsConfig;
   readonly hub: { readonly id: string; readonly bed: string };
+  /** Patient settings shown on the view (config analysis.paced). */
+  readonly patient?: { readonly paced: boolean };
   readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -60,7 +62,7 @@ export async function openBedside(o: BedsideOptions): Promise<Bedside> {
     log.error('latched alarms could not be restored', { err: previous.unreadable });
     alarms.setCondition('storage-failure', null, true, { detail: previous.unreadable });
   }
-  const live = new LiveHub({ hub: o.hub, clock: o.clock, alarms, alarmLog, logger: log.child({ part: 'live' }) });
+  const live = new LiveHub({ hub: o.hub, patient: o.patient ?? { paced: false }, clock: o.clock, alarms, alarmLog, logger: log.child({ part: 'live' }) });
   return {
     alarms,
     alarmLog,

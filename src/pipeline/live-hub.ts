@@ -25,6 +25,7 @@ const METRIC_TO_VITAL: Partial<Record<MetricName, VitalKey>> = {
 
 export interface LiveHubOptions {
   readonly hub: { readonly id: string; readonly bed: string };
+  readonly patient: { readonly paced: boolean };
   readonly clock: Clock;
   readonly alarms: AlarmManager;
   readonly alarmLog: AlarmLogStore;
@@ -120,6 +121,7 @@ export class LiveHub implements LiveSource {
   snapshot(): LiveSnapshot {
     return {
       hub: this.opts.hub,
+      patient: this.opts.patient,
       nowMs: this.opts.clock.wallMs(),
       devices: [...this.devices.values()],
       vitals: { ...this.vitals },

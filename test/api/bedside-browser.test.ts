@@ -59,6 +59,7 @@ if (why) {
       assert.ok(a.inked > 0 && b.inked > a.inked, `ECG trace drawn and growing (${a.inked} -> ${b.inked} inked pixels)`);
       assert.notEqual(a.hash, b.hash);
       assert.equal(await page.locator('.tile.hr .value').textContent(), '75');
+      assert.equal(await page.locator('#paced').isHidden(), true, 'no PACED badge for an unpaced patient');
 
       live.rhythm = 'asystole';
       const alarm = live.raiseAlarm({ condition: 'asystole', label: 'Asystole', priority: 'high' });
@@ -103,6 +104,16 @@ if (why) {
       assert.equal(await page.locator('#keypad').isHidden(), true);
       assert.deepEqual(live.calls.pauseAudio, ['bedside@127.0.0.1']);
       assert.match((await page.locator('#sound').textContent()) ?? '', /^Audio paused [12]:\d\d$/);
+      await page.close();
+    });
+
+    it('shows PACED on the ECG when the patient is set as paced', async () => {
+      live.paced = true;
+      url = await serve(PIN);
+      const page = await openView(browser, url);
+      await page.waitForFunction(`!document.getElementById('paced').hidden`, undefined, { timeout: 5000 });
+      assert.equal(await page.locator('#paced').textContent(), 'PACED');
+      assert.equal(await page.locator('#paced').isVisible(), true);
       await page.close();
     });
 

@@ -16,6 +16,8 @@ export interface LiveDoubleOptions {
   blockSamples?: number;
   audioPauseMs?: number;
   seed?: number;
+  /** The patient is set as paced (the view shows it). */
+  paced?: boolean;
 }
 
 export interface AlarmSpec {
@@ -49,7 +51,11 @@ export class LiveDouble implements LiveSource {
   private readonly noise: () => number;
   private readonly ecgBuf: number[];
 
+  /** The patient is set as paced (shown by the view); settable before a page loads. */
+  paced: boolean;
+
   constructor(private readonly opts: LiveDoubleOptions) {
+    this.paced = opts.paced === true;
     this.fs = opts.sampleRate ?? 250;
     this.block = opts.blockSamples ?? 25;
     this.noise = mulberry32(opts.seed ?? 7);
@@ -64,6 +70,7 @@ export class LiveDouble implements LiveSource {
   snapshot(): LiveSnapshot {
     return {
       hub: { id: 'test-hub', bed: '12' },
+      patient: { paced: this.paced },
       nowMs: this.opts.clock.wallMs(),
       devices: this.devices,
       vitals: this.vitals,

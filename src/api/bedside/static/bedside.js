@@ -75,6 +75,8 @@ function onSnapshot(s) {
   if (s.view && !params.has('pxPerMm')) sweep.setPxPerMm(pxPerMmFor(location.search, s.view.pxPerMm));
   if (s.ecg) sweep.setLeads(s.ecg.leads);
   $('wave-label').textContent = `${s.ecg ? s.ecg.leads.slice(0, sweep.shown).join(', ') : 'ECG'} · 25 mm/s · 10 mm/mV`;
+  // A paced patient is analysed as such (paced beats are not PVCs): the nurse must see the setting.
+  $('paced').hidden = !(s.patient && s.patient.paced);
   $('bed').textContent = `Bed ${s.hub.bed}`;
   document.title = `Bed ${s.hub.bed} · Vigil`;
   state.alarms = s.alarms;
