@@ -19,7 +19,8 @@ Splice 12-s asystoles (a flat line plus real noise from the MIT-BIH Noise Stress
 Database, scaled to an RMS in mV on every lead) into MIT-BIH records, run the hub's analysis
 chain, and count the asystoles alarmed (onset decided within asystoleS + 2.5 s; "held": not
 ended before the last second by a noise detection), those where a technical alarm (noise, lead-off) was raised instead, the silent rest,
-and the asystole onsets elsewhere.
+the asystole onsets elsewhere, and how many window reports inside the asystoles (once the
+alarm is due) still show a heart rate counted from the noise.
 
 Options:
   --data DIR        mitdb directory (default ../shared/data/mitdb)
@@ -81,8 +82,10 @@ try {
       const missed = trials.flatMap((t) => t.missed.map((m) => `${t.record}@${m}`));
       const other = trials.flatMap((t) => t.otherOnsets.map((m) => `${t.record}@${m}`));
       const technical = trials.reduce((s, t) => s + t.technical.length, 0);
-      if (json) process.stdout.write(JSON.stringify({ noise: nz, rmsMv, made, alarmed, held, sensitivity: alarmed / made, technicalInstead: technical, missed, otherOnsets: other }) + '\n');
-      else process.stdout.write(`${nz.padEnd(3)} ${rmsMv.toFixed(2)} mV  alarmed ${alarmed}/${made} (${((100 * alarmed) / made).toFixed(1)} %, held to the end ${held}), technical alarm instead ${technical}, silent ${made - alarmed - technical}  other asystole onsets ${other.length}${other.length ? ` (${other.join(' ')})` : ''}\n`);
+      const rateTotal = trials.reduce((s, t) => s + t.rateWindows.total, 0);
+      const rateShown = trials.reduce((s, t) => s + t.rateWindows.withRate, 0);
+      if (json) process.stdout.write(JSON.stringify({ noise: nz, rmsMv, made, alarmed, held, sensitivity: alarmed / made, technicalInstead: technical, missed, otherOnsets: other, rateWindows: rateTotal, rateWindowsWithHr: rateShown }) + '\n');
+      else process.stdout.write(`${nz.padEnd(3)} ${rmsMv.toFixed(2)} mV  alarmed ${alarmed}/${made} (${((100 * alarmed) / made).toFixed(1)} %, held to the end ${held}), technical alarm instead ${technical}, silent ${made - alarmed - technical}  other asystole onsets ${other.length}${other.length ? ` (${other.join(' ')})` : ''}  HR shown in ${rateShown}/${rateTotal} windows\n`);
     }
   }
 } catch (e) {

@@ -110,13 +110,21 @@ export class AnalysisChain {
     this.monitor.onWindows(windows);
     this.monitor.onSuppressedDetection(this.engine.lastSuppressedSample);
     this.monitor.advance(this.pos);
+    this.validateRate(windows);
     return { beats, windows, rhythm: this.monitor.drain() };
+  }
+
+  /** No heart rate in a window the rhythm monitor says no rate can be counted in (asystole, VF, noise, lead-off). */
+  private validateRate(windows: WindowReport[]): void {
+    if (this.monitor.heartRateValid) return;
+    for (const w of windows) w.hrBpm = null;
   }
 
   private closing(beats: Beat[]): ChainOutput {
     const windows = this.engine.drainWindows();
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
+    this.validateRate(windows);
     const rhythm = this.monitor.drain().concat(this.monitor.finish(this.pos));
     return { beats, windows, rhythm };
   }

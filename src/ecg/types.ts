@@ -98,7 +98,11 @@ export interface HrvStats {
 export interface WindowReport {
   startSample: number;
   endSample: number;
-  /** Monitor-style HR at the window end (IEC 60601-2-27 / EC13 averaging), null when unknown or asystole. */
+  /**
+   * Monitor-style HR at the window end (IEC 60601-2-27 / EC13 averaging), null when unknown or
+   * asystole; the analysis chain also blanks it while the rhythm monitor holds asystole, VF,
+   * noise or lead-off (RhythmMonitor.heartRateValid).
+   */
   hrBpm: number | null;
   /** HRV over the trailing `hrvWindowS` of NN intervals at the window end; null with < 10 NN. */
   hrv: HrvStats | null;

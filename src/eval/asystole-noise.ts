@@ -45,6 +45,11 @@ export interface AsystoleTrial {
   technical: number[];
   /** Asystole onsets (s) outside the made asystoles. */
   otherOnsets: number[];
+  /**
+   * Window reports ending inside a made asystole once its alarm is due (asystole delay + slack
+   * after its start): how many, and how many still carry a heart rate (counted from noise).
+   */
+  rateWindows: { total: number; withRate: number };
 }
 
 /**
@@ -90,7 +95,15 @@ export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, 
   });
   const events: Array<{ s: number; detected: number; onset: boolean }> = [];
   const tech: Array<{ s: number; onset: boolean }> = [];
+  const asystoleS = resolveRhythmConfig().asystoleS;
+  const rateWindows = { total: 0, withRate: 0 };
   const take = (out: ReturnType<AnalysisChain['pushSync']>): void => {
+    for (const w of out.windows) {
+      const end = w.endSample / fs;
+      if (!opts.atS.some((at) => end >= at + asystoleS + ALARM_SLACK_S && end <= at + dur)) continue;
+      rateWindows.total++;
+      if (w.hrBpm !== null) rateWindows.withRate++;
+    }
     for (const e of out.rhythm) {
       if (e.condition === 'asystole') events.push({ s: e.sample / fs, detected: e.detectedAtSample / fs, onset: e.phase === 'onset' });
       else if (e.condition === 'noise' || e.condition === 'lead-off') tech.push({ s: e.sample / fs, onset: e.phase === 'onset' });
@@ -101,7 +114,6 @@ export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, 
     take(chain.pushSync(sig.map((s) => s.subarray(off, off + k)), k));
   }
   take(chain.finishSync());
-  const asystoleS = resolveRhythmConfig().asystoleS;
   const inside = (t: number): boolean => opts.atS.some((at) => t >= at - 1 && t < at + dur);
   const missed: number[] = [];
   let held = 0;
@@ -119,5 +131,6 @@ export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, 
     missed,
     technical: missed.filter((at) => tech.some((e) => e.onset && e.s >= at - 1 && e.s < at + dur)),
     otherOnsets: events.filter((e) => e.onset && !inside(e.s)).map((e) => Math.round(e.s * 10) / 10),
+    rateWindows,
   };
 }

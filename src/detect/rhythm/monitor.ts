@@ -122,6 +122,17 @@ export class RhythmMonitor {
     if (this.vf.samplesSeen > this.now) this.now = this.vf.samplesSeen;
   }
 
+  /**
+   * Whether a heart rate counted from the engine's detections means anything now: not in
+   * asystole (the detections are noise the guard rejected), VF (fibrillation waves) or while
+   * the ECG is noisy or a lead is off. The chain blanks the window reports' HR otherwise, so the
+   * bedside numeric and the stored trend show no rate rather than one counted from noise
+   * (muscle tremor on a flat line reads 24-170 "bpm").
+   */
+  get heartRateValid(): boolean {
+    return !(this.t.isActive('asystole') || this.t.isActive('vfib') || this.t.isActive('noise') || this.t.isActive('lead-off'));
+  }
+
   onBeats(beats: readonly Beat[]): void {
     for (const b of beats) this.onBeat(b);
   }
