@@ -109,6 +109,7 @@ export class AnalysisChain {
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
     this.monitor.onSuppressedDetection(this.engine.lastSuppressedSample);
+    this.monitor.onBeatEvidence(this.engine.lastEvidenceSample, this.engine.lastEvidenceLead, this.engine.lastEvidenceMorphology);
     this.monitor.advance(this.pos);
     this.validateRate(windows);
     return { beats, windows, rhythm: this.monitor.drain() };

@@ -28,6 +28,8 @@
  *  - P wave: a strong candidate >= pWaveRatio × larger and steeper (slope ratio < pSlopeRatio)
  *    follows 200 ms..min(pWaveS, RR/2) later.
  * Detections go to a small typed-array queue that the engine drains.
+ * A candidate rejected long after the last beat that one reliable lead shows clearly is kept as
+ * single-lead evidence (`evidenceAt`, see singleLeadEvidence): not a beat.
  */
 import type { LeadFrontEnd } from './filters.ts';
 
@@ -69,6 +71,9 @@ export interface DetectorConfig {
 }
 
 const QCAP = 256;
+/** Single-lead evidence (see singleLeadEvidence): relative to the lead's QRS level and to its noise peaks. */
+const EVIDENCE_REL = 2;
+const EVIDENCE_PROMINENCE = 4;
 const RR_N = 8;
 
 export class QrsDetector {
@@ -91,6 +96,11 @@ export class QrsDetector {
   private readonly val: Float64Array;
   /** Per-lead presence: running mean of min(rel, 1.5) over accepted beats (how reliably the lead shows beats). */
   readonly presence: Float64Array;
+  /** Per-lead running mean of the relative feature at rejected candidates (the lead's noise peaks). */
+  private readonly noiseRel: Float64Array;
+  /** Feature peak of the latest rejected candidate that one reliable lead shows as a clear QRS (-1: none), and that lead. */
+  evidenceAt = -1;
+  evidenceLead = 0;
   private readonly relTmp: Float64Array;
   // candidate ring
   private readonly cPos = new Float64Array(QCAP);
@@ -125,6 +135,7 @@ export class QrsDetector {
     this.lastSlope = new Float64Array(this.L);
     this.val = new Float64Array(this.L);
     this.presence = new Float64Array(this.L).fill(1);
+    this.noiseRel = new Float64Array(this.L).fill(0.5);
     this.relTmp = new Float64Array(this.L);
     this.rrAvg = 0.8 * cfg.fs;
     this.refr = Math.round(cfg.refractoryS * cfg.fs);
@@ -294,6 +305,29 @@ export class QrsDetector {
       return;
     }
     this.npk += 0.125 * (h - this.npk);
+    this.singleLeadEvidence(pos, dt);
+  }
+
+  /**
+   * A rejected candidate, long after the last beat, that one reliable lead shows at least
+   * EVIDENCE_REL x its QRS level and EVIDENCE_PROMINENCE x the level of its own noise peaks:
+   * the QRS may have collapsed on the other leads (mitdb 208 at 23:03: MLII's QRS falls ~10x
+   * for 5 s while V1, a noisy lead with a low fusion weight, still shows the PVCs). Not a beat
+   * (no label, no interval), but evidence against "no QRS" (EcgEngine.lastEvidenceSample).
+   */
+  private singleLeadEvidence(pos: number, dt: number): void {
+    const rel = this.relTmp;
+    this.relPeaks(pos, rel);
+    const silence = dt >= Math.max(1.5 * this.cfg.fs, 1.5 * this.rrAvg);
+    for (let i = 0; i < this.L; i++) {
+      const r = rel[i] as number;
+      const noise = this.noiseRel[i] as number;
+      if (silence && (this.weight[i] as number) > 0 && (this.presence[i] as number) >= this.cfg.presenceMin && r >= EVIDENCE_REL && r >= EVIDENCE_PROMINENCE * noise) {
+        this.evidenceAt = pos;
+        this.evidenceLead = i;
+      }
+      this.noiseRel[i] = noise + 0.125 * (Math.min(r, 3) - noise);
+    }
   }
 
   /**

@@ -83,6 +83,16 @@ export class EcgEngine {
   private readonly profile: boolean;
   private readonly asystoleLen: number;
   private readonly paced: boolean;
+  /** Delay of the fused feature's peak after the R peak, samples. */
+  private readonly featureDelay: number;
+  private readonly bpDelay: number;
+  /** Single-lead QRS evidence (QrsDetector.singleLeadEvidence): pending until its morphology window is in, then published. */
+  private evSeen = -1;
+  private evPending = -1;
+  private evPendingLead = 0;
+  private evSample = -1;
+  private evLead = 0;
+  private readonly evMorph: Float32Array;
   private abs = 0;
   private learning = true;
   private beats: Beat[] = [];
@@ -122,6 +132,7 @@ export class EcgEngine {
     this.leadCount = opts.leads.length;
     this.morphologyPoints = opts.morphologyPoints ?? 90;
     if (!(this.morphologyPoints >= 8 && this.morphologyPoints <= 1024)) throw new VigilError('VIGIL_USAGE', 'morphologyPoints must be 8..1024');
+    this.evMorph = new Float32Array(opts.leads.length * this.morphologyPoints);
     const learningS = opts.learningS ?? 2;
     const ringSize = nextPow2(Math.ceil((learningS + 4) * fs));
     const mainsHz = opts.mainsHz ?? 60;
@@ -138,10 +149,12 @@ export class EcgEngine {
     const adLen = Math.max(1, Math.round(d.mwiS * fs));
     const bpDelay = Math.round(fe0.moDelay + 0.04 * fs);
     const primary = opts.primaryLead ?? preferredLead(opts.leads.map((l) => l.name));
+    this.featureDelay = Math.round(bpDelay + 1 + (adLen - 1) / 2);
+    this.bpDelay = bpDelay;
     const cfg: DetectorConfig = {
       fs, refractoryS: d.refractoryS, holdS: d.holdS, decideS: d.decideS, thCoef: d.thCoef, sbCoef: d.sbCoef,
       tWaveS: d.tWaveS, tSlopeRatio: d.tSlopeRatio, weakMinRr: d.weakMinRr, weakNextRr: d.weakNextRr,
-      minScale: 0.002, featureDelay: Math.round(bpDelay + 1 + (adLen - 1) / 2), bpDelay, primaryLead: primary, maxRrS: d.maxRrS,
+      minScale: 0.002, featureDelay: this.featureDelay, bpDelay, primaryLead: primary, maxRrS: d.maxRrS,
       presenceMin: d.presenceMin, absentRatio: d.absentRatio, singlePremature: d.singlePremature,
       pWaveS: d.pWaveS, pWaveRatio: d.pWaveRatio, pSlopeRatio: d.pSlopeRatio,
       earlyNoiseRatio: d.earlyNoiseRatio, earlyMinRel: d.earlyMinRel,
@@ -220,6 +233,24 @@ export class EcgEngine {
     return this.suppressedAt;
   }
 
+  /**
+   * Approximate R of the latest rejected candidate that one reliable lead showed as a clear
+   * QRS long after the last beat (QrsDetector.singleLeadEvidence; -1: none). Not a beat: the
+   * rhythm monitor only restarts its no-QRS clock there.
+   */
+  get lastEvidenceSample(): number {
+    return this.evSample;
+  }
+
+  /** The lead that showed the latest evidence, and its morphology (all leads, like a Beat's), valid with lastEvidenceSample >= 0. */
+  get lastEvidenceLead(): number {
+    return this.evLead;
+  }
+
+  get lastEvidenceMorphology(): Float32Array {
+    return this.evMorph;
+  }
+
   drainBeats(): Beat[] {
     const b = this.beats;
     this.beats = [];
@@ -269,6 +300,25 @@ export class EcgEngine {
       this.pCount++;
     }
     det.outCount = 0;
+    if (det.evidenceAt !== this.evSeen) {
+      this.evSeen = det.evidenceAt;
+      this.evPendingLead = det.evidenceLead;
+      // R on the evidence lead: its largest band-passed deflection near the feature peak, as for a beat.
+      const fe = this.fe[det.evidenceLead] as LeadFrontEnd;
+      const c = det.evidenceAt - this.featureDelay;
+      const half = Math.round(0.08 * this.fs);
+      let at = c;
+      let mx = -1;
+      for (let n = c - half; n <= c + half; n++) {
+        let v = fe.bp[(n + this.bpDelay) & fe.mask] as number;
+        if (v < 0) v = -v;
+        if (v > mx) {
+          mx = v;
+          at = n;
+        }
+      }
+      this.evPending = at;
+    }
   }
 
   private emitDue(limit: number): void {
@@ -281,6 +331,12 @@ export class EcgEngine {
       this.emitBeat(fid, this.pLead[this.pHead] as number, this.pStrength[this.pHead] as number, this.pAgree[this.pHead] as number);
       this.pHead = (this.pHead + 1) % PENDING_CAP;
       this.pCount--;
+    }
+    if (this.evPending >= 0 && this.evPending + this.emitDelay <= limit) {
+      morphology(this.fe, this.evPending, this.fs, this.morphologyPoints, this.evMorph);
+      this.evSample = this.evPending;
+      this.evLead = this.evPendingLead;
+      this.evPending = -1;
     }
     this.emitWindows(limit);
   }

@@ -49,6 +49,23 @@ if (mitdb === null || nstdb === null) {
       }
     });
 
+    it('mitdb 208: the QRS collapsing on MLII for 5 s at 23:03 while V1 still shows the PVCs raises no asystole', async () => {
+      const rec = await readRecord(path.join(mitdb, '208'));
+      const fs = rec.header.samplingFrequency;
+      const chain = new AnalysisChain({ sampleRate: fs, leads: rec.header.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })) });
+      const asystole: number[] = [];
+      const take = (o: ReturnType<AnalysisChain['pushSync']>): void => {
+        for (const e of o.rhythm) if (e.condition === 'asystole' && e.phase === 'onset') asystole.push(Math.round(e.sample / fs));
+      };
+      for (let off = 0; off < rec.length; off += fs) {
+        const k = Math.min(fs, rec.length - off);
+        take(chain.pushSync(rec.signals.map((s) => s.subarray(off, off + k)), k));
+      }
+      take(chain.finishSync());
+      assert.deepEqual(asystole, []);
+      assert.ok(chain.engine.lastEvidenceSample > 1385 * fs && chain.engine.lastEvidenceSample < 1388 * fs, `single-lead evidence at ${chain.engine.lastEvidenceSample / fs} s`);
+    });
+
     it('refuses an asystole that does not fit in the record', async () => {
       const noise = await readRecord(path.join(nstdb, 'ma'));
       const rec = await readRecord(path.join(mitdb, '118'));

@@ -11,7 +11,8 @@
  * 8/120 at 0.2 mV; with it 119/120, 117/120, 91/120 (baseline wander 0.05-0.2 mV: 116-119/120
  * without, 119/120 with; the one miss is inside 207's ventricular flutter, where VF takes
  * precedence). Not covered: heavy muscle noise (0.4 mV RMS: 45/120 held). On the unmodified
- * records the asystole alarms are unchanged (one false, mitdb 208, a detection miss) and so are
+ * records the asystole alarms are unchanged (one false, mitdb 208, a detection miss, since
+ * handled by single-lead evidence: confirmsOnLead) and so are
  * the VT and AF episodes and the synthetic scenarios' alarms.
  *
  * A detection is NOT credible when one of these holds:
@@ -57,6 +58,9 @@ export const CREDIBLE = {
   templateAlpha: 0.1,
 } as const;
 
+/** Single-lead evidence must correlate at least this with a known shape on its lead (confirmsOnLead). */
+export const EVIDENCE_CORR = 0.8;
+
 /** Upper median of src[offset], src[offset + stride], ... (n values), sorted in `scratch` (no allocation of data). */
 function upperMedian(src: Float64Array, n: number, stride: number, offset: number, scratch: Float64Array): number {
   const s = scratch.subarray(0, n);
@@ -88,6 +92,8 @@ export class QrsCredibility {
   private recentN = 0;
   private recentIdx = 0;
   private prev = [new Float32Array(0), new Float32Array(0)];
+  /** One lead's QRS region (confirmsOnLead). */
+  private leadX = new Float32Array(0);
   private prevN = 0;
   private prevIdx = 0;
   private lastCredible = Number.NaN;
@@ -158,6 +164,25 @@ export class QrsCredibility {
     return true;
   }
 
+  /**
+   * Does lead `lead` of `morphology` (a Beat's layout) repeat one of the patient's QRS shapes
+   * on that lead: the template or one of the last RECENT credible beats, correlation >=
+   * EVIDENCE_CORR over the QRS region of that lead alone? For single-lead evidence of a QRS
+   * that the detector did not accept (EcgEngine.lastEvidenceSample): noise rarely repeats a
+   * shape this closely, a PVC does. False before any credible beat.
+   */
+  confirmsOnLead(morphology: Float32Array, lead: number): boolean {
+    const pts = this.pts;
+    if (this.tplN === 0 || pts < 8 || lead < 0 || lead >= this.leads || morphology.length !== this.leads * pts) return false;
+    const w = this.q1 - this.q0;
+    const x = this.leadX;
+    x.set(morphology.subarray(lead * pts + this.q0, lead * pts + this.q1));
+    const at = lead * w;
+    if (corr(x, this.tpl.subarray(at, at + w), 0, w) >= EVIDENCE_CORR) return true;
+    for (let i = 0; i < this.recentN; i++) if (corr(x, (this.recent[i] as Float32Array).subarray(at, at + w), 0, w) >= EVIDENCE_CORR) return true;
+    return false;
+  }
+
   /** Median of the recent credible RR, samples (0 before any). */
   private medianRr(): number {
     return this.rrN === 0 ? 0 : upperMedian(this.rr, this.rrN, 1, 0, this.rrSort);
@@ -201,6 +226,7 @@ export class QrsCredibility {
     this.recentN = 0;
     this.recentIdx = 0;
     this.prev = [new Float32Array(w * leads), new Float32Array(w * leads)];
+    this.leadX = new Float32Array(w);
     this.ampN = 0;
     this.ampIdx = 0;
     this.tplN = 0;

@@ -69,6 +69,8 @@ export class RhythmMonitor {
   private judgedIdx = 0;
   private judgedRejected = 0;
   private detectionNoise = false;
+  /** Latest single-lead QRS evidence judged (onBeatEvidence). */
+  private evidenceSeen = -1;
   private windowNoise = false;
 
   constructor(opts: RhythmMonitorOptions) {
@@ -161,6 +163,16 @@ export class RhythmMonitor {
    */
   onSuppressedDetection(sample: number): void {
     if (sample > this.technicalUntil) this.technicalUntil = sample;
+  }
+
+  /**
+   * The engine saw a clear QRS-like complex on one reliable lead at `sample` that it did not
+   * accept as a beat (EcgEngine.lastEvidenceSample; -1 none): "no QRS" counts from there.
+   */
+  onBeatEvidence(sample: number, lead: number, morphology: Float32Array): void {
+    if (sample < 0 || sample <= this.evidenceSeen) return;
+    this.evidenceSeen = sample;
+    if (this.credibility.confirmsOnLead(morphology, lead)) this.timing.evidence(sample);
   }
 
   /** The stream has reached `sampleIndex` (call it when no samples are fed, e.g. beats only). */

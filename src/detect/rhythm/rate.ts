@@ -77,6 +77,15 @@ export class BeatTimingDetector {
   }
 
   /**
+   * Evidence of a QRS at `sample` that is not a beat (one lead showed a clear complex the
+   * detector could not accept): the no-QRS clock counts from there at the earliest. It defers
+   * an asystole or pause that has not begun; it does not end one.
+   */
+  evidence(sample: number): void {
+    if (sample > this.quietFrom) this.quietFrom = sample;
+  }
+
+  /**
    * Time passes: `known` is the latest sample up to which every beat has been delivered.
    * `allowed` is false while the signal is absent or fibrillatory (no pause/asystole then).
    */

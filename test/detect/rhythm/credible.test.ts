@@ -182,4 +182,34 @@ describe('QRS credibility (asystole in noise)', () => {
     assert.ok(!seen.has('vtach'), [...seen].join(','));
     assert.ok(seen.has('vrun'), 'each triplet is a run of PVCs');
   });
+  it('single-lead evidence: a complex that repeats the patient\'s shape on one lead defers asystole; noise on one lead does not', () => {
+    // The beats stop on the monitor's leads but lead 1 still shows the usual complex (a QRS that
+    // collapsed on lead 0, mitdb 208 at 23:03): asystole must not be declared. Evidence that
+    // does not repeat a known shape on its lead (noise) leaves the asystole alarm as it was.
+    const run = (evidence: Form): RhythmEvent[] => {
+      const rand = rng(11);
+      const mon = new RhythmMonitor({ sampleRate: FS });
+      const events: RhythmEvent[] = [];
+      let t = FS;
+      let prev = -1;
+      for (let i = 0; i < 20; i++, t += 0.8 * FS) {
+        const b = beat(t, 'A', 1, rand);
+        b.rrPrevS = prev < 0 ? null : (t - prev) / FS;
+        prev = t;
+        mon.onBeats([b]);
+        mon.advance(t + FS / 2);
+        events.push(...mon.drain());
+      }
+      // 6 s without a beat; evidence on lead 1 every 2 s.
+      for (let k = 1; k <= 60; k++) {
+        const now = prev + Math.round(k * 0.1 * FS);
+        if (k % 20 === 0) mon.onBeatEvidence(now - Math.round(0.45 * FS), 1, morph(evidence, 0.05, 0.6, rand));
+        mon.advance(now);
+        events.push(...mon.drain());
+      }
+      return events;
+    };
+    assert.ok(!run('A').some((e) => e.condition === 'asystole'), 'evidence of the patient\'s QRS on lead 1');
+    assert.ok(run('noise').some((e) => e.condition === 'asystole' && e.phase === 'onset'), 'noise evidence does not hide the asystole');
+  });
 });
