@@ -465,6 +465,19 @@ export class QrsDetector {
     }
     this.updateCoef();
     const lead = best < 0 ? 0 : best;
+    const at = this.fiducialAt(lead, pos);
+    if (this.outCount < QCAP) {
+      const o = this.outCount++;
+      this.outSample[o] = at;
+      this.outLead[o] = lead;
+      this.outStrength[o] = Math.min(1, h / Math.max(1e-9, this.spk));
+      this.outAgree[o] = active > 0 ? agree / active : 0;
+    }
+  }
+
+  /** R peak on `lead` for a fused-feature peak at `pos`: its largest band-passed deflection within ±80 ms. */
+  fiducialAt(lead: number, pos: number): number {
+    const cfg = this.cfg;
     const fe = this.fe[lead] as LeadFrontEnd;
     const c = pos - cfg.featureDelay;
     const half = Math.round(0.08 * cfg.fs);
@@ -478,13 +491,7 @@ export class QrsDetector {
         at = n;
       }
     }
-    if (this.outCount < QCAP) {
-      const o = this.outCount++;
-      this.outSample[o] = at;
-      this.outLead[o] = lead;
-      this.outStrength[o] = Math.min(1, h / Math.max(1e-9, this.spk));
-      this.outAgree[o] = active > 0 ? agree / active : 0;
-    }
+    return at;
   }
 
   /** End of stream: finalise the current peak and decide every queued candidate with the look-ahead there is. */

@@ -83,9 +83,6 @@ export class EcgEngine {
   private readonly profile: boolean;
   private readonly asystoleLen: number;
   private readonly paced: boolean;
-  /** Delay of the fused feature's peak after the R peak, samples. */
-  private readonly featureDelay: number;
-  private readonly bpDelay: number;
   /** Single-lead QRS evidence (QrsDetector.singleLeadEvidence): pending until its morphology window is in, then published. */
   private evSeen = -1;
   private evPending = -1;
@@ -149,12 +146,10 @@ export class EcgEngine {
     const adLen = Math.max(1, Math.round(d.mwiS * fs));
     const bpDelay = Math.round(fe0.moDelay + 0.04 * fs);
     const primary = opts.primaryLead ?? preferredLead(opts.leads.map((l) => l.name));
-    this.featureDelay = Math.round(bpDelay + 1 + (adLen - 1) / 2);
-    this.bpDelay = bpDelay;
     const cfg: DetectorConfig = {
       fs, refractoryS: d.refractoryS, holdS: d.holdS, decideS: d.decideS, thCoef: d.thCoef, sbCoef: d.sbCoef,
       tWaveS: d.tWaveS, tSlopeRatio: d.tSlopeRatio, weakMinRr: d.weakMinRr, weakNextRr: d.weakNextRr,
-      minScale: 0.002, featureDelay: this.featureDelay, bpDelay, primaryLead: primary, maxRrS: d.maxRrS,
+      minScale: 0.002, featureDelay: Math.round(bpDelay + 1 + (adLen - 1) / 2), bpDelay, primaryLead: primary, maxRrS: d.maxRrS,
       presenceMin: d.presenceMin, absentRatio: d.absentRatio, singlePremature: d.singlePremature,
       pWaveS: d.pWaveS, pWaveRatio: d.pWaveRatio, pSlopeRatio: d.pSlopeRatio,
       earlyNoiseRatio: d.earlyNoiseRatio, earlyMinRel: d.earlyMinRel,
@@ -303,21 +298,8 @@ export class EcgEngine {
     if (det.evidenceAt !== this.evSeen) {
       this.evSeen = det.evidenceAt;
       this.evPendingLead = det.evidenceLead;
-      // R on the evidence lead: its largest band-passed deflection near the feature peak, as for a beat.
-      const fe = this.fe[det.evidenceLead] as LeadFrontEnd;
-      const c = det.evidenceAt - this.featureDelay;
-      const half = Math.round(0.08 * this.fs);
-      let at = c;
-      let mx = -1;
-      for (let n = c - half; n <= c + half; n++) {
-        let v = fe.bp[(n + this.bpDelay) & fe.mask] as number;
-        if (v < 0) v = -v;
-        if (v > mx) {
-          mx = v;
-          at = n;
-        }
-      }
-      this.evPending = at;
+      // R on the evidence lead, found as for a beat.
+      this.evPending = det.fiducialAt(det.evidenceLead, det.evidenceAt);
     }
   }
 

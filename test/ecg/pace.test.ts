@@ -24,9 +24,11 @@ class AllV implements BeatLabeller {
   }
 }
 
-async function chainRun(scenario: string, durationS: number, fs: number, paced: boolean): Promise<{ beats: Beat[]; rhythm: RhythmEvent[] }> {
+/** The synthetic scenario (seed 2, leads II and V1) through an analysis chain, in 1-s blocks. */
+async function chainRun(scenario: string, durationS: number, fs: number, paced: boolean, labeller: (leadNames: string[]) => BeatLabeller, adapt: boolean): Promise<{ beats: Beat[]; rhythm: RhythmEvent[] }> {
   const s = synth(scenario, durationS, fs, 2);
-  const chain = new AnalysisChain({ sampleRate: fs, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), labeller: new AllV(), adapt: false, paced });
+  const leadNames = s.channels.map((c) => c.name);
+  const chain = new AnalysisChain({ sampleRate: fs, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), labeller: labeller(leadNames), adapt, paced });
   const beats: Beat[] = [];
   const rhythm: RhythmEvent[] = [];
   for (let off = 0; off < s.length; off += fs) {
@@ -71,23 +73,11 @@ describe('paced patients: pacing pulses and paced beats', function () {
   // the samples is unreliable there (src/ecg/pace.ts), so it is not claimed.
   for (const fs of [360, 500]) {
     it(`with the classifier and the adaptive stage every beat of the synthetic paced rhythm is P at ${fs} Hz, and no condition is raised`, async () => {
-      const s = synth('paced', 120, fs, 2);
-      const leadNames = s.channels.map((c) => c.name);
-      const beats: Beat[] = [];
-      const rhythm: RhythmEvent[] = [];
-      const chain = new AnalysisChain({ sampleRate: fs, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), labeller: new BeatLabeler(classifier, { sampleRate: fs, leadNames }), paced: true });
-      for (let off = 0; off < s.length; off += fs) {
-        const n = Math.min(fs, s.length - off);
-        const o = await chain.push(s.data.map((d) => d.subarray(off, off + n)), n);
-        beats.push(...o.beats);
-        rhythm.push(...o.rhythm);
-      }
-      const o = await chain.finish();
-      beats.push(...o.beats);
+      const { beats, rhythm } = await chainRun('paced', 120, fs, true, (leadNames) => new BeatLabeler(classifier, { sampleRate: fs, leadNames }), true);
       assert.ok(beats.length > 130);
       const notP = beats.filter((b) => b.label !== 'P');
       assert.ok(notP.length <= 1, `not paced: ${notP.map((b) => `${(b.sample / fs).toFixed(1)}s ${b.label}`).join(', ')}`);
-      assert.deepEqual(rhythm.concat(o.rhythm).filter((r) => r.phase === 'onset').map((r) => r.condition), []);
+      assert.deepEqual(rhythm.filter((r) => r.phase === 'onset').map((r) => r.condition), []);
     });
   }
 
@@ -101,12 +91,12 @@ describe('paced patients: pacing pulses and paced beats', function () {
   });
 
   it('keeps a paced beat P when the classifier calls it V: no PVC run from a paced rhythm', async () => {
-    const on = await chainRun('paced', 90, 1000, true);
+    const on = await chainRun('paced', 90, 1000, true, () => new AllV(), false);
     assert.ok(on.beats.length > 90);
     assert.ok(on.beats.every((b) => b.label === 'P'), 'every beat P');
     assert.deepEqual(on.rhythm.filter((r) => r.phase === 'onset').map((r) => r.condition), []);
     // The same labeller without the paced setting: the paced rhythm becomes a PVC run.
-    const off = await chainRun('paced', 90, 1000, false);
+    const off = await chainRun('paced', 90, 1000, false, () => new AllV(), false);
     assert.ok(off.beats.every((b) => b.label === 'V'));
     assert.ok(off.rhythm.some((r) => r.phase === 'onset' && r.condition === 'vrun'), 'vrun without the paced setting');
   });
