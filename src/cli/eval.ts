@@ -3,7 +3,7 @@
  * annotations, record by record, with gross and average figures (src/eval/).
  */
 import { VigilError } from '../core/errors.ts';
-import { aggregate, aggregateAlarms, aggregateEpisodes, EPISODE_LABELS, formatAlarmTable, formatBxbTable, formatEpisodeTable, listRecords, scoreRecord, type RecordScore, type ScoreOptions } from '../eval/index.ts';
+import { aggregate, aggregateAlarms, aggregateEpisodes, EPISODE_LABELS, formatAlarmTable, formatBxbTable, formatEpisodeTable, listRecords, pacedStats, scoreRecord, type RecordScore, type ScoreOptions } from '../eval/index.ts';
 import { EXIT_OK, num, parse, report, str, type CommandSpec, type Io } from './common.ts';
 
 export const evalSpec: CommandSpec = {
@@ -96,7 +96,9 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
     const alarms = aggregateAlarms(scores.map((s) => s.alarms));
     if (json) {
       const episodes = Object.fromEntries(episodeAggs.map((a) => [a.gross.label, a]));
-      io.out(JSON.stringify({ ok: true, data, testDir: testDir ?? data, annotator: opts.testAnnotator, refAnnotator: opts.refAnnotator, skipped, records: scores, aggregate: agg, episodes, alarms }) + '\n');
+      // Paced-beat recognition on the paced records (not an EC57 figure; see pacedStats).
+      const paced = Object.fromEntries(bxb.filter((b) => agg.pacedExcluded.includes(b.record)).map((b) => [b.record, pacedStats(b.matrix)]));
+      io.out(JSON.stringify({ ok: true, data, testDir: testDir ?? data, annotator: opts.testAnnotator, refAnnotator: opts.refAnnotator, skipped, records: scores, aggregate: agg, episodes, alarms, paced }) + '\n');
     } else {
       io.out(formatBxbTable(bxb, agg, bxb.some((b) => b.testClassified)));
       if (episodeAggs.some((a) => a.gross.refEpisodes > 0 || a.gross.testEpisodes > 0)) io.out(formatEpisodeTable(episodeAggs));

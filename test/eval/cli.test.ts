@@ -66,6 +66,7 @@ describe('vigil eval (CLI)', () => {
     const rec1 = lines.find((l) => l.startsWith('rec1'))!;
     assert.deepEqual(rec1.split(/\s+/).slice(0, 7), ['rec1', '98', '96', '2', '1', (9600 / 98).toFixed(2), (9600 / 97).toFixed(2)]);
     assert.match(lines.find((l) => l.startsWith('102'))!, /^102\*\s+98\s+98\s+0\s+0\s+100\.00\s+100\.00/);
+    assert.match(io.stdout(), /102: Se 100\.00 % \(98 of 98\), \+P 100\.00 %/);
     assert.match(lines.find((l) => l.startsWith('Gross'))!, /^Gross\s+196\s+194\s+2\s+1\s+98\.98\s+99\.49/);
     // Average: mean of the per-record figures, (96/98 + 1) / 2 and (96/97 + 1) / 2.
     assert.match(lines.find((l) => l.startsWith('Average'))!, /^Average\s+98\.98\s+99\.48/);
@@ -80,12 +81,15 @@ describe('vigil eval (CLI)', () => {
       records: { record: string; bxb: { qrs: { tp: number; fn: number; fp: number }; veb: { se: number } } }[];
       aggregate: { pacedExcluded: string[]; gross: { qrs: { se: number } } };
       skipped: string[];
+      paced: Record<string, { tp: number; fn: number; fp: number }>;
     };
     assert.equal(j.ok, true);
     assert.deepEqual(j.records.map((r) => r.record), ['rec1', '102']);
     assert.deepEqual(j.records[0]!.bxb.qrs, { tp: 96, fn: 2, fp: 1, se: 96 / 98, ppv: 96 / 97 });
     assert.equal(j.records[0]!.bxb.veb.se, 1);
     assert.deepEqual(j.aggregate.pacedExcluded, ['102']);
+    assert.deepEqual(Object.keys(j.paced), ['102'], 'paced-beat figures for the paced record only');
+    assert.deepEqual([j.paced['102']?.tp, j.paced['102']?.fn, j.paced['102']?.fp], [98, 0, 0]);
     assert.equal(j.aggregate.gross.qrs.se, 194 / 196);
     assert.deepEqual(j.skipped, []);
   });
