@@ -13,6 +13,9 @@
  * of that condition within TOLERANCE_S of the episode). For VTach only the reference "(VT"
  * episodes holding at least VT_MIN_BEATS ventricular beats count (the alarm's definition,
  * default 5): mitdb also labels 3- and 4-beat runs "(VT", which are a medium "Run PVCs".
+ * Of those, the ones whose V beats run at VT_MIN_RATE_BPM or faster (the alarm's rate, default
+ * 100/min) are counted apart: a slower run (accelerated idioventricular rhythm, mitdb 205 and
+ * 223's "slow VT") is, by the alarm's definition, a medium "Run PVCs".
  */
 import type { AnnotationSet } from '../wfdb/annotations.ts';
 import { AnnotationCode } from '../wfdb/codes.ts';
@@ -21,6 +24,8 @@ import { CLASS_V, aamiClass } from './classes.ts';
 
 /** Ventricular beats a reference "(VT" episode needs to count as a VTach episode (the alarm's default). */
 export const VT_MIN_BEATS = 5;
+/** Mean rate of an episode's V beats from which it counts as a VTach episode at the alarm's rate (default vtMinRateBpm). */
+export const VT_MIN_RATE_BPM = 100;
 
 /** Alarm conditions scored, with the reference rhythm labels that make them true. */
 export const SCORED_ALARMS: Readonly<Record<string, readonly string[]>> = {
@@ -46,6 +51,9 @@ export interface AlarmScore {
   readonly episodes: number;
   /** Of those, the ones an alarm of the condition overlaps (within TOLERANCE_S). */
   readonly episodesAlarmed: number;
+  /** VTach: the episodes whose V beats run at >= VT_MIN_RATE_BPM, and how many were alarmed (other conditions: as above). */
+  readonly fastEpisodes: number;
+  readonly fastEpisodesAlarmed: number;
 }
 
 export interface RecordAlarms {
@@ -71,21 +79,32 @@ export function scoreAlarms(reference: AnnotationSet, test: AnnotationSet, fs: n
       total++;
       if (!eps.some((e) => e.start <= t + tol && e.end >= t - tol)) falseAt.push(t);
     }
-    const counted = condition === 'vtach' ? eps.filter((e) => ventricularBeats(reference, e.start, e.end) >= VT_MIN_BEATS) : eps;
-    const episodesAlarmed = counted.filter((e) => alarmsAt.some((t) => e.start <= t + tol && e.end >= t - tol)).length;
-    byCondition.push({ condition, total, falseAlarms: falseAt.length, falseAt, referenceHasRhythm: eps.length > 0, episodes: counted.length, episodesAlarmed });
+    const vt = condition === 'vtach';
+    const counted = vt ? eps.filter((e) => ventricularBeats(reference, e.start, e.end, fs).count >= VT_MIN_BEATS) : eps;
+    const fast = vt ? counted.filter((e) => ventricularBeats(reference, e.start, e.end, fs).rateBpm >= VT_MIN_RATE_BPM) : counted;
+    const alarmed = (e: { start: number; end: number }): boolean => alarmsAt.some((t) => e.start <= t + tol && e.end >= t - tol);
+    byCondition.push({
+      condition, total, falseAlarms: falseAt.length, falseAt, referenceHasRhythm: eps.length > 0,
+      episodes: counted.length, episodesAlarmed: counted.filter(alarmed).length, fastEpisodes: fast.length, fastEpisodesAlarmed: fast.filter(alarmed).length,
+    });
   }
   return { hours: Math.max(0, lengthSamples - from) / fs / 3600, byCondition };
 }
 
-/** Reference beats of AAMI class V in [start, end]. */
-function ventricularBeats(reference: AnnotationSet, start: number, end: number): number {
+/** Reference beats of AAMI class V in [start, end], and their mean rate (first to last V beat; 0 with < 2). */
+function ventricularBeats(reference: AnnotationSet, start: number, end: number, fs: number): { count: number; rateBpm: number } {
   let n = 0;
+  let first = -1;
+  let last = -1;
   for (let i = 0; i < reference.length; i++) {
     const t = reference.sample[i] as number;
-    if (t >= start && t <= end && aamiClass(reference.code[i] as number) === CLASS_V) n++;
+    if (t >= start && t <= end && aamiClass(reference.code[i] as number) === CLASS_V) {
+      n++;
+      if (first < 0) first = t;
+      last = t;
+    }
   }
-  return n;
+  return { count: n, rateBpm: n >= 2 && last > first ? ((n - 1) * 60 * fs) / (last - first) : 0 };
 }
 
 export interface AlarmAggregate {
@@ -97,6 +116,9 @@ export interface AlarmAggregate {
   /** Reference episodes of the condition, and how many were alarmed (see AlarmScore). */
   readonly episodes: number;
   readonly episodesAlarmed: number;
+  /** VTach: the episodes at the alarm's rate (see AlarmScore.fastEpisodes). */
+  readonly fastEpisodes: number;
+  readonly fastEpisodesAlarmed: number;
   /** Over the records whose reference has none of the matching rhythm (the issue's figure). */
   readonly withoutRhythm: { readonly records: number; readonly hours: number; readonly falseAlarms: number; readonly falsePerHour: number | null };
 }
@@ -111,11 +133,15 @@ export function aggregateAlarms(records: readonly RecordAlarms[]): AlarmAggregat
     let wFalse = 0;
     let episodes = 0;
     let episodesAlarmed = 0;
+    let fastEpisodes = 0;
+    let fastEpisodesAlarmed = 0;
     for (const r of records) {
       const s = r.byCondition.find((c) => c.condition === condition);
       if (s === undefined) continue;
       episodes += s.episodes;
       episodesAlarmed += s.episodesAlarmed;
+      fastEpisodes += s.fastEpisodes;
+      fastEpisodesAlarmed += s.fastEpisodesAlarmed;
       total += s.total;
       falseAlarms += s.falseAlarms;
       hours += r.hours;
@@ -126,7 +152,7 @@ export function aggregateAlarms(records: readonly RecordAlarms[]): AlarmAggregat
       }
     }
     return {
-      condition, total, falseAlarms, hours, falsePerHour: hours > 0 ? falseAlarms / hours : null, episodes, episodesAlarmed,
+      condition, total, falseAlarms, hours, falsePerHour: hours > 0 ? falseAlarms / hours : null, episodes, episodesAlarmed, fastEpisodes, fastEpisodesAlarmed,
       withoutRhythm: { records: wRecords, hours: wHours, falseAlarms: wFalse, falsePerHour: wHours > 0 ? wFalse / wHours : null },
     };
   });

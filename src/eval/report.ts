@@ -2,7 +2,7 @@
 import type { BxbResult } from './bxb.ts';
 import { pacedStats, type BxbAggregate } from './stats.ts';
 import type { EpisodeAggregate } from './epicmp.ts';
-import { VT_MIN_BEATS, type AlarmAggregate } from './alarms.ts';
+import { VT_MIN_BEATS, VT_MIN_RATE_BPM, type AlarmAggregate } from './alarms.ts';
 
 /** Percentage with 2 decimals, '-' for an undefined figure (as bxb prints). */
 export function pct(v: number | null): string {
@@ -68,17 +68,18 @@ export function formatEpisodeTable(aggs: readonly EpisodeAggregate[]): string {
 
 /** High-priority alarms, true and false, with false alarms per hour. */
 export function formatAlarmTable(aggs: readonly AlarmAggregate[]): string {
-  const widths = [10, 7, 7, 9, 26, 18];
+  const widths = [10, 7, 7, 9, 26, 18, 18];
   const lines = [
     '',
     'High-priority alarms (NOTE "ALARM x" annotations against the reference rhythms; episodes alarmed: VTach counts',
-    `reference "(VT" episodes of >= ${VT_MIN_BEATS} V beats):`,
-    row(['Alarm', 'Total', 'False', 'False/h', 'False/h w/o rhythm', 'Episodes alarmed'], widths),
+    `reference "(VT" episodes of >= ${VT_MIN_BEATS} V beats, and apart those whose V beats run at >= ${VT_MIN_RATE_BPM}/min, the alarm's rate):`,
+    row(['Alarm', 'Total', 'False', 'False/h', 'False/h w/o rhythm', 'Episodes alarmed', `at >= ${VT_MIN_RATE_BPM}/min`], widths),
   ];
   const f = (v: number | null): string => (v === null ? '-' : v.toFixed(3));
   for (const a of aggs) {
     const w = a.withoutRhythm;
-    lines.push(row([a.condition, String(a.total), String(a.falseAlarms), f(a.falsePerHour), `${f(w.falsePerHour)} (${w.falseAlarms} in ${w.hours.toFixed(1)} h)`, `${a.episodesAlarmed}/${a.episodes}`], widths));
+    const fast = a.condition === 'vtach' ? `${a.fastEpisodesAlarmed}/${a.fastEpisodes}` : '';
+    lines.push(row([a.condition, String(a.total), String(a.falseAlarms), f(a.falsePerHour), `${f(w.falsePerHour)} (${w.falseAlarms} in ${w.hours.toFixed(1)} h)`, `${a.episodesAlarmed}/${a.episodes}`, fast], widths));
   }
   return lines.join('\n') + '\n';
 }

@@ -54,4 +54,19 @@ describe('high-priority alarm scoring', () => {
     assert.equal(agg?.episodes, 4);
     assert.equal(agg?.episodesAlarmed, 2);
   });
+
+  it('episodes at the alarm\'s rate: V beats 0.4 s apart (150/min) count, 0.8 s apart (75/min) do not', () => {
+    const beat = (sample: number, code: number) => ({ sample, code, aux: null });
+    const vRun = (from: number, n: number, every: number) => Array.from({ length: n }, (_, i) => beat(from + i * every, AnnotationCode.PVC));
+    const ref = annotationSet([
+      rhythm(0, '(N'),
+      rhythm(40_000, '(VT'), ...vRun(40_010, 6, 40), rhythm(40_300, '(N'), // 150/min, alarmed
+      rhythm(60_000, '(VT'), ...vRun(60_010, 6, 80), rhythm(60_500, '(N'), // 75/min: a slow run, alarmed or not it is no VTach episode
+    ].sort((x, y) => x.sample - y.sample));
+    const r = scoreAlarms(ref, annotationSet([alarm(40_450, 'vtach')]), FS, length);
+    const vt = r.byCondition.find((c) => c.condition === 'vtach');
+    assert.deepEqual([vt?.episodes, vt?.episodesAlarmed, vt?.fastEpisodes, vt?.fastEpisodesAlarmed], [2, 1, 1, 1]);
+    const agg = aggregateAlarms([r]).find((x) => x.condition === 'vtach');
+    assert.deepEqual([agg?.fastEpisodes, agg?.fastEpisodesAlarmed], [1, 1]);
+  });
 });
