@@ -16,7 +16,10 @@ Compares <test-dir>/<record>.<annotator> with the reference <DIR>/<record>.atr b
 the reference beats, TP, FN, FP, QRS sensitivity (Se) and positive predictivity (+P), plus
 VEB and SVEB Se/+P/FPR when the test annotations carry beat classes; then the gross (pooled
 counts) and average (mean of per-record figures) lines. Paced records (102, 104, 107, 217)
-count for QRS detection but are left out of the VEB/SVEB aggregates.
+count for QRS detection but are left out of the VEB/SVEB aggregates; for them the paced-beat
+figures are printed instead (reference /, f, Q against test calls of class Q, which paced '/'
+calls from 'vigil analyze --paced' are). Rhythm episodes (epicmp style) and high-priority
+alarms (the NOTE "ALARM x" annotations 'vigil analyze' writes) follow when present.
 
 Options:
   --data DIR           directory holding <record>.hea and <record>.atr (required)
