@@ -122,7 +122,8 @@ export class LeadFrontEnd {
     this.mo = new Float64Array(cfg.ringSize);
     this.bp = new Float64Array(cfg.ringSize);
     this.ft = new Float64Array(cfg.ringSize);
-    this.pace = new Float32Array(cfg.ringSize);
+    // Only a paced patient's front end keeps the pace ring (paceTracking).
+    this.pace = new Float32Array(cfg.paceTracking === true ? cfg.ringSize : 0);
     this.mask = cfg.ringSize - 1;
     // Floor of the roughness unit: 0.02 mV per sample² at 360 Hz (4 ADC units of mitdb),
     // scaled with 1/fs², so a very clean high-resolution signal does not make every QRS
