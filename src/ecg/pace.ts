@@ -17,12 +17,13 @@
  * fiducial (a pacing pulse is one electrical event seen by every lead; a sharp QRS edge or a
  * noise spike is rarely the sharpest thing on all leads at once).
  *
- * Measured on the records here (reference beats, scripts in the issue-4 note): paced beats
- * ('/' and 'f') of 102 and 104 score 8.5 (1st percentile) to 16.7; those patients' own beats
- * <= 3.5 (102) and 6.5 at the 90th percentile (104, whose "normal" beats include unmarked
- * pacing); the 51,012 beats of the 22 unpaced DS1 records 6.3 at the 99.9th percentile.
- * PACE_SCORE_MIN sits between. Only two paced records exist here, so the threshold is
- * chosen on the records it is measured on: a known limit (models/README and the note).
+ * Measured with the engine on the records here (beats matched to the reference): paced beats
+ * ('/' and 'f') of 102 score 8.4 at the 1st percentile, those of 104 7.9 at the 10th (its noisy
+ * first minutes raise the leads' roughness); the same patients' own beats at most 4.0 (102) and
+ * 9.0 at the 99th percentile (104, 4 of 192 above the threshold); the 51,438 beats of the 22
+ * unpaced DS1 records 6.2 at the 99.9th percentile (15 above). PACE_SCORE_MIN sits between.
+ * Only two paced records exist here, so the threshold is chosen on the records it is measured
+ * on: a known limit (README, notes for maintainers).
  *
  * Sample rate: a 0.5-ms pulse is 1/8 of a sample period at 250 Hz and lands on one sample or
  * splits over two; on the synthetic patient (5-mV pulse in II, 3 mV in V1) the engine marks
