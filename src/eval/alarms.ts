@@ -80,12 +80,13 @@ export function scoreAlarms(reference: AnnotationSet, test: AnnotationSet, fs: n
       if (!eps.some((e) => e.start <= t + tol && e.end >= t - tol)) falseAt.push(t);
     }
     const vt = condition === 'vtach';
-    const counted = vt ? eps.filter((e) => ventricularBeats(reference, e.start, e.end, fs).count >= VT_MIN_BEATS) : eps;
-    const fast = vt ? counted.filter((e) => ventricularBeats(reference, e.start, e.end, fs).rateBpm >= VT_MIN_RATE_BPM) : counted;
+    const runs = eps.map((e) => ({ e, v: vt ? ventricularBeats(reference, e.start, e.end, fs) : null }));
+    const counted = runs.filter((r) => r.v === null || r.v.count >= VT_MIN_BEATS);
+    const fast = counted.filter((r) => r.v === null || r.v.rateBpm >= VT_MIN_RATE_BPM);
     const alarmed = (e: { start: number; end: number }): boolean => alarmsAt.some((t) => e.start <= t + tol && e.end >= t - tol);
     byCondition.push({
       condition, total, falseAlarms: falseAt.length, falseAt, referenceHasRhythm: eps.length > 0,
-      episodes: counted.length, episodesAlarmed: counted.filter(alarmed).length, fastEpisodes: fast.length, fastEpisodesAlarmed: fast.filter(alarmed).length,
+      episodes: counted.length, episodesAlarmed: counted.filter((r) => alarmed(r.e)).length, fastEpisodes: fast.length, fastEpisodesAlarmed: fast.filter((r) => alarmed(r.e)).length,
     });
   }
   return { hours: Math.max(0, lengthSamples - from) / fs / 3600, byCondition };
