@@ -6,6 +6,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { AnalysisChain } from '../../src/analysis/chain.ts';
+import { DEFAULT_MODEL } from '../../src/analysis/model.ts';
+import { analyzeRecordLabelled } from '../../src/analysis/record.ts';
+import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
 import { asystoleTrial } from '../../src/eval/asystole-noise.ts';
 import { effectiveGain } from '../../src/wfdb/header.ts';
 import { readRecord } from '../../src/wfdb/record.ts';
@@ -77,7 +80,7 @@ if (mitdb === null || nstdb === null) {
 if (nstdb === null) {
   notRun('noise-stress asystole test', '../shared/data/nstdb is absent');
 } else {
-  describe('no asystole from electrode-motion noise (nstdb 118e00, 0 dB SNR)', function () {
+  describe('no asystole or VTach from electrode-motion noise (nstdb 118e00, 0 dB SNR)', function () {
     this.timeout(60_000);
     it('withheld detections in noise restart the no-QRS clock: no asystole, the noise technical alarm instead', async () => {
       const rec = await readRecord(path.join(nstdb, '118e00'));
@@ -94,6 +97,22 @@ if (nstdb === null) {
       take(chain.finishSync());
       assert.equal(counts.get('asystole') ?? 0, 0, JSON.stringify([...counts]));
       assert.ok((counts.get('noise') ?? 0) >= 5, JSON.stringify([...counts]));
+    });
+
+    it('with the shipped classifier: no VTach from the artefact\'s irregular "PVC runs" (Stability), Run PVCs at most', async () => {
+      // Measured: 2 VTach (1345 s, 1592 s; successive-RR change 1.06 and 0.80 of the cycle) before the stability test, 0 after.
+      const rec = await readRecord(path.join(nstdb, '118e00'));
+      const fs = rec.header.samplingFrequency;
+      const classifier = await BeatClassifier.load(DEFAULT_MODEL);
+      try {
+        const labeller = new BeatLabeler(classifier, { sampleRate: fs, leadNames: rec.header.signals.map((s) => s.description) });
+        const res = await analyzeRecordLabelled(rec, labeller, 1, true);
+        const onsets = res.rhythm.filter((r) => r.phase === 'onset').map((r) => r.condition);
+        assert.equal(onsets.filter((c) => c === 'vtach').length, 0, onsets.join(','));
+        assert.ok(onsets.includes('vrun'), 'the runs are still reported (medium)');
+      } finally {
+        await classifier.close();
+      }
     });
   });
 }

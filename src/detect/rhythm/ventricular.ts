@@ -32,6 +32,13 @@ const PVC_RING = 320;
 export const ONSET_RATIO = 0.81;
 /** Runs at least this fast are VTach without the onset test. */
 export const ONSET_BYPASS_BPM = 150;
+/**
+ * Stability (the ICD discriminator that tells VT, regular, from conducted AF and from
+ * artefact, irregular): the median absolute difference of successive RR in the run over their
+ * mean RR must be at most STABILITY_MAX. Over the last STABILITY_RR intervals of the run.
+ */
+export const STABILITY_MAX = 0.5;
+const STABILITY_RR = 8;
 /** RR before the run averaged for the onset test. */
 const ONSET_RR = 4;
 /** A run starting within this many non-ventricular beats of another run continues it (no onset test). */
@@ -68,6 +75,9 @@ export class VentricularDetector {
   private runInherit = -1;
   /** Onset verdict of the last run of >= vrunMinBeats. */
   private lastRunSudden = true;
+  /** The run's last STABILITY_RR intervals (ring) and scratch for the stability test. */
+  private readonly runRr = new Float64Array(STABILITY_RR);
+  private readonly stabTmp = new Float64Array(STABILITY_RR);
 
   constructor(fs: number, cfg: RhythmConfig, tracker: ConditionTracker) {
     this.fs = fs;
@@ -125,6 +135,24 @@ export class VentricularDetector {
     return rr <= ONSET_RATIO * this.runPreRr;
   }
 
+  /**
+   * Whether the run's intervals are regular enough for VT (Stability). Runs at
+   * ONSET_BYPASS_BPM or faster, and runs with fewer than 3 intervals, are not judged.
+   */
+  private runStable(): boolean {
+    const n = Math.min(this.runRrN, STABILITY_RR);
+    if (n < 3 || 60 / (this.runRrSum / this.runRrN) >= ONSET_BYPASS_BPM) return true;
+    const first = this.runRrN - n;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += this.runRr[(first + i) % STABILITY_RR] as number;
+    const d = this.stabTmp.subarray(0, n - 1);
+    for (let i = 1; i < n; i++) d[i - 1] = Math.abs((this.runRr[(first + i) % STABILITY_RR] as number) - (this.runRr[(first + i - 1) % STABILITY_RR] as number));
+    d.sort();
+    const m = n - 1;
+    const med = m % 2 ? (d[m >> 1] as number) : ((d[m / 2 - 1] as number) + (d[m / 2] as number)) / 2;
+    return med <= STABILITY_MAX * (sum / n);
+  }
+
   /** Time passes without beats: a run ends when no beat follows within 2 RR (or 1.5 s). */
   advance(known: number, now: number): void {
     if (this.runLen > 0) {
@@ -144,6 +172,7 @@ export class VentricularDetector {
       this.startOnset(rrPrevS);
     } else {
       this.runLen++;
+      this.runRr[this.runRrN % STABILITY_RR] = rrPrevS;
       this.runRrSum += rrPrevS;
       this.runRrN++;
     }
@@ -155,7 +184,7 @@ export class VentricularDetector {
 
     const rate = this.runRrN > 0 ? 60 / (this.runRrSum / this.runRrN) : 0;
     const c = this.cfg;
-    if (this.runLen >= c.vtMinBeats && rate >= c.vtMinRateBpm && this.runSudden()) {
+    if (this.runLen >= c.vtMinBeats && rate >= c.vtMinRateBpm && this.runSudden() && this.runStable()) {
       if (this.t.onset('vtach', this.runStart, now, { beats: this.runLen, rateBpm: Math.round(rate) })) this.t.offset('vrun', this.runStart, now, { reason: 'became vtach' });
     } else if (this.runLen >= c.vrunMinBeats && !this.t.isActive('vtach')) {
       this.t.onset('vrun', this.runStart, now, { beats: this.runLen, rateBpm: Math.round(rate) });

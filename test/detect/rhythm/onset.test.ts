@@ -1,5 +1,6 @@
 /**
- * VTach needs a sudden onset (ICD "Onset" discriminator), runs continue across one beat, and
+ * VTach needs a sudden onset (ICD "Onset" discriminator) and regular intervals ("Stability"),
+ * runs continue across one beat, and
  * the adaptive stage's shape facts (BeatShape) feed the run rules: hand-made beat sequences.
  */
 import assert from 'node:assert/strict';
@@ -92,5 +93,30 @@ describe('rhythm: VTach onset and the adaptive stage\'s shapes', () => {
     assert.equal(episodes(feed([...lead, ...fast(), ...beats(6, 0.8, 'N')]), 'vtach').length, 1);
     const dominant: BeatShape = { dominant: true, ventricularFamily: false, pacedFamily: false };
     assert.equal(episodes(feed([...lead, ...fast(dominant), ...beats(6, 0.8, 'N')]), 'vtach').length, 0);
+  });
+
+  describe('stability: an irregular run below 150 bpm is Run PVCs, not VTach', () => {
+    // Intervals of the electrode-motion runs of nstdb 118e00 (median successive change ~1x the cycle).
+    const irregular = [0.3, 0.71, 0.25, 0.86, 0.33, 0.7, 0.28].map((rr) => ({ rr, label: 'V' }));
+    it('irregular at ~120 bpm: Run PVCs (medium), no VTach', () => {
+      const ev = feed([...beats(10, 0.9, 'N'), ...irregular, ...beats(6, 0.9, 'N')]);
+      assert.equal(episodes(ev, 'vtach').length, 0);
+      assert.equal(episodes(ev, 'vrun').length, 1);
+    });
+    it('the same mean rate with regular intervals: VTach', () => {
+      const mean = irregular.reduce((a, s) => a + s.rr, 0) / irregular.length;
+      const ev = feed([...beats(10, 0.9, 'N'), ...beats(irregular.length, mean, 'V'), ...beats(6, 0.9, 'N')]);
+      assert.equal(episodes(ev, 'vtach').length, 1);
+    });
+    it('a long first interval (a PVC, a pause, then VT) is still VTach once the intervals settle', () => {
+      // mitdb 205 at 1460 s: 0.95 s, then the VT at ~0.3 s.
+      const ev = feed([...beats(10, 0.75, 'N'), { rr: 0.45, label: 'V' }, { rr: 0.95, label: 'V' }, ...[0.57, 0.33, 0.31, 0.27, 0.3, 0.31, 0.3].map((rr) => ({ rr, label: 'V' })), ...beats(6, 0.75, 'N')]);
+      assert.equal(episodes(ev, 'vtach').length, 1);
+    });
+    it('at 150 bpm or faster irregular runs are VTach (not judged: polymorphic VT)', () => {
+      const fast = [0.3, 0.45, 0.28, 0.5, 0.3, 0.42, 0.3].map((rr) => ({ rr, label: 'V' }));
+      const ev = feed([...beats(10, 0.9, 'N'), ...fast, ...beats(6, 0.9, 'N')]);
+      assert.equal(episodes(ev, 'vtach').length, 1);
+    });
   });
 });
