@@ -16,6 +16,7 @@ import { AnalysisChain } from '../../src/analysis/chain.ts';
 import { DEFAULT_MODEL } from '../../src/analysis/model.ts';
 import { errorMessage, isVigilError } from '../../src/core/errors.ts';
 import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
+import { SUSPENDED_IN_NOISE } from '../../src/detect/rhythm/events.ts';
 import { scaledNoise } from '../../src/eval/asystole-noise.ts';
 import { effectiveGain } from '../../src/wfdb/header.ts';
 import { readRecord, type WfdbRecord } from '../../src/wfdb/record.ts';
@@ -25,8 +26,9 @@ const HELP = `usage: npm run eval:noise -- [options]
 
 Add real noise (MIT-BIH Noise Stress Test Database, scaled to an RMS in mV on every lead) to
 whole MIT-BIH records, run the hub's chain with the shipped classifier, and count the
-high-priority alarm onsets after the first 5 minutes (asystole, vfib, vtach) and the noise
-technical alarms, per level. The shipped model was trained on these records: its beat labels
+high-priority alarm onsets after the first 5 minutes (asystole, vfib, vtach), the noise
+technical alarms, and the medium/low arrhythmia onsets (Run PVCs, AF, HR limits, PVCs/min,
+couplets, bigeminy, trigeminy: "other"), per level. The shipped model was trained on these records: its beat labels
 are optimistic here; compare the levels with each other.
 
 Options:
@@ -41,7 +43,9 @@ Options:
 Exit status: 0 measured, 1 missing data, 2 bad command line.
 `;
 
-const CONDITIONS = ['asystole', 'vfib', 'vtach', 'noise'] as const;
+const CONDITIONS = ['asystole', 'vfib', 'vtach', 'noise', 'other'] as const;
+/** The medium/low arrhythmia conditions, counted together as "other". */
+const OTHER: ReadonlySet<string> = SUSPENDED_IN_NOISE;
 
 const argv = process.argv.slice(2);
 if (argv.includes('-h') || argv.includes('--help')) {
@@ -103,9 +107,11 @@ try {
       hours += Math.max(0, rec.length - from) / fs / 3600;
       const take = (out: Awaited<ReturnType<AnalysisChain['push']>>): void => {
         for (const e of out.rhythm) {
-          if (e.phase !== 'onset' || e.sample < from || !(CONDITIONS as readonly string[]).includes(e.condition)) continue;
-          totals[e.condition] = (totals[e.condition] ?? 0) + 1;
-          where[e.condition]?.push(`${r}@${Math.round(e.sample / fs)}`);
+          if (e.phase !== 'onset' || e.sample < from) continue;
+          const c = OTHER.has(e.condition) ? 'other' : e.condition;
+          if (!(CONDITIONS as readonly string[]).includes(c)) continue;
+          totals[c] = (totals[c] ?? 0) + 1;
+          if (c !== 'other') where[c]?.push(`${r}@${Math.round(e.sample / fs)}`);
         }
       };
       for (let off = 0; off < rec.length; off += fs) {

@@ -9,6 +9,7 @@ import { AnalysisChain } from '../../src/analysis/chain.ts';
 import { DEFAULT_MODEL } from '../../src/analysis/model.ts';
 import { analyzeRecordLabelled } from '../../src/analysis/record.ts';
 import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
+import { SUSPENDED_IN_NOISE } from '../../src/detect/rhythm/events.ts';
 import { asystoleTrial } from '../../src/eval/asystole-noise.ts';
 import { effectiveGain } from '../../src/wfdb/header.ts';
 import { readRecord } from '../../src/wfdb/record.ts';
@@ -99,7 +100,7 @@ if (nstdb === null) {
       assert.ok((counts.get('noise') ?? 0) >= 5, JSON.stringify([...counts]));
     });
 
-    it('with the shipped classifier: no VTach from the artefact\'s irregular "PVC runs" (Stability), Run PVCs at most', async () => {
+    it('with the shipped classifier: no VTach from the artefact\'s irregular "PVC runs" (Stability), few medium alarms (analysis suspended in noise)', async () => {
       // Measured: 2 VTach (1345 s, 1592 s; successive-RR change 1.06 and 0.80 of the cycle) before the stability test, 0 after.
       const rec = await readRecord(path.join(nstdb, '118e00'));
       const fs = rec.header.samplingFrequency;
@@ -109,7 +110,12 @@ if (nstdb === null) {
         const res = await analyzeRecordLabelled(rec, labeller, 1, true);
         const onsets = res.rhythm.filter((r) => r.phase === 'onset').map((r) => r.condition);
         assert.equal(onsets.filter((c) => c === 'vtach').length, 0, onsets.join(','));
-        assert.ok(onsets.includes('vrun'), 'the runs are still reported (medium)');
+        assert.ok(onsets.includes('noise'), 'the noise technical condition');
+        // Medium/low arrhythmia onsets (HR High, Run PVCs, couplets ...) over the record: 102 when
+        // they were judged from the artefact's "beats", 19 with analysis suspended while the beats'
+        // quality says the ECG is noisy (16 good beats end it).
+        const arrhythmia = onsets.filter((c) => SUSPENDED_IN_NOISE.has(c));
+        assert.ok(arrhythmia.length <= 40, `${arrhythmia.length} medium/low arrhythmia onsets: ${arrhythmia.join(',')}`);
       } finally {
         await classifier.close();
       }

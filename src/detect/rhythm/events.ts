@@ -16,10 +16,22 @@ export interface RhythmEvent {
 
 const INDEX: ReadonlyMap<ConditionId, number> = new Map(CONDITION_IDS.map((id, i) => [id, i] as const));
 
+/**
+ * Arrhythmia conditions whose onsets are suspended while the ECG cannot be analysed (the
+ * "noise" technical condition): the medium and low priority ones, judged from beat labels and
+ * intervals that noise makes up. The high-priority ones (asystole, VF, VTach, extreme
+ * brady/tachy) and pause are not: missing one costs more than a false one, and the asystole
+ * and pause clocks have their own noise guard (credible.ts). Bedside monitors do the same
+ * ("Cannot analyze ECG": arrhythmia analysis suspended, a technical alarm instead).
+ */
+export const SUSPENDED_IN_NOISE: ReadonlySet<ConditionId> = new Set<ConditionId>(['vrun', 'afib', 'hr-low', 'hr-high', 'pvc-high', 'couplet', 'bigeminy', 'trigeminy']);
+
 export class ConditionTracker {
   private readonly activeSince = new Float64Array(CONDITION_IDS.length).fill(-1);
   private readonly off = new Uint8Array(CONDITION_IDS.length);
   private events: RhythmEvent[] = [];
+  /** While true, onsets of SUSPENDED_IN_NOISE conditions are dropped (set by the monitor while "noise" holds). */
+  suspended = false;
 
   constructor(disabled: readonly ConditionId[] = []) {
     for (const id of disabled) this.off[INDEX.get(id) as number] = 1;
@@ -38,6 +50,7 @@ export class ConditionTracker {
   onset(id: ConditionId, sample: number, detectedAt: number, detail?: Record<string, number | string>): boolean {
     const i = INDEX.get(id) as number;
     if (this.off[i] === 1 || (this.activeSince[i] as number) >= 0) return false;
+    if (this.suspended && SUSPENDED_IN_NOISE.has(id)) return false;
     // Onsets never precede the previous event of this condition (monotone per condition).
     const s = Math.max(0, Math.min(sample, detectedAt));
     this.activeSince[i] = s;

@@ -31,6 +31,16 @@ import { QrsCredibility } from './credible.ts';
 /** Noise from the detections themselves: this many of the last NOISY_OF not credible. */
 const NOISY_REJECTED = 5;
 const NOISY_OF = 8;
+/**
+ * Noise from the engine's own beat quality (detection strength x lead agreement x signal
+ * quality): this many of the last NOISY_OF beats below LOW_QUALITY. On the 24 mitdb records
+ * outside VF that happens in 104, 108 and 208 only (6 stretches, 48 beats); on nstdb 118e00
+ * (0 dB electrode motion) in 18 stretches, 549 beats.
+ */
+const LOW_QUALITY = 0.2;
+const LOW_QUALITY_OF_8 = 5;
+/** ... and it ends after this many beats in a row at LOW_QUALITY or better (not on a short lull in the noise). */
+const CLEAN_BEATS = 16;
 import { VF_TUNING, VfDetector, type VfFeatures } from './vf.ts';
 
 export interface RhythmMonitorOptions {
@@ -69,6 +79,12 @@ export class RhythmMonitor {
   private judgedIdx = 0;
   private judgedRejected = 0;
   private detectionNoise = false;
+  /** Quality verdicts of the last NOISY_OF beats (1 = below LOW_QUALITY), and their sum. */
+  private readonly lowQ = new Uint8Array(NOISY_OF);
+  private lowQIdx = 0;
+  private lowQCount = 0;
+  private qualityNoise = false;
+  private cleanRun = 0;
   /** Latest single-lead QRS evidence judged (onBeatEvidence). */
   private evidenceSeen = -1;
   private windowNoise = false;
@@ -146,8 +162,8 @@ export class RhythmMonitor {
       if (off) this.t.onset('lead-off', w.startSample, now, { leads: w.leadOff.map((x, i) => (x ? i : -1)).filter((i) => i >= 0).join(',') });
       else this.t.offset('lead-off', w.startSample, now);
       this.windowNoise = w.unanalyzable;
-      if (w.unanalyzable && !this.t.isActive('lead-off')) this.t.onset('noise', w.startSample, now, { sqi: Math.round(w.sqi * 100) / 100 });
-      else if (!w.unanalyzable && !this.detectionNoise) this.t.offset('noise', w.startSample, now);
+      if (w.unanalyzable) this.noiseOnset(w.startSample, now, { sqi: Math.round(w.sqi * 100) / 100 });
+      else this.noiseMaybeOffset(w.startSample, now);
       if (w.unanalyzable) {
         // No analysis in this stretch: rhythm histories restart after it.
         this.technicalUntil = Math.max(this.technicalUntil, w.endSample);
@@ -207,7 +223,10 @@ export class RhythmMonitor {
     // the guard neither judges nor learns them (it restarted at the VF onset), so the first
     // beats after VF are judged against the patient's QRS, not against the waves.
     const credible = vfib || this.credibility.judge(b);
-    if (!vfib) this.judgeDetections(b.sample, credible, now);
+    if (!vfib) {
+      this.judgeDetections(b.sample, credible, now);
+      this.judgeQuality(b.sample, b.quality, now);
+    }
     if (!credible) {
       this.vent.onBeat(b.sample, b.rrPrevS, 'Q', now);
       this.afBeat(b.sample, b.rrPrevS, 'Q', now);
@@ -248,13 +267,47 @@ export class RhythmMonitor {
     this.judged[this.judgedIdx] = credible ? 0 : 1;
     this.judgedIdx = (this.judgedIdx + 1) % NOISY_OF;
     this.judgedRejected += (credible ? 0 : 1) - old;
-    if (!this.detectionNoise && this.judgedRejected >= NOISY_REJECTED && !this.t.isActive('lead-off')) {
+    if (!this.detectionNoise && this.judgedRejected >= NOISY_REJECTED) {
       this.detectionNoise = true;
-      this.t.onset('noise', sample, now, { reason: 'detections not credible', rejected: this.judgedRejected });
+      this.noiseOnset(sample, now, { reason: 'detections not credible', rejected: this.judgedRejected });
     } else if (this.detectionNoise && this.judgedRejected <= 1) {
       this.detectionNoise = false;
-      if (!this.windowNoise) this.t.offset('noise', sample, now);
+      this.noiseMaybeOffset(sample, now);
     }
+  }
+
+  /**
+   * Most of the recent beats of low quality (LOW_QUALITY_OF_8 of the last NOISY_OF): the ECG
+   * cannot be analysed even where the window reports do not flag it (electrode motion of
+   * QRS size, nstdb 118e00), so the noise condition is raised at once, from the beats, rather
+   * than at the end of a 5-s window. Ends after CLEAN_BEATS beats in a row of good quality.
+   */
+  private judgeQuality(sample: number, quality: number, now: number): void {
+    const low = quality < LOW_QUALITY ? 1 : 0;
+    this.lowQCount += low - (this.lowQ[this.lowQIdx] as number);
+    this.lowQ[this.lowQIdx] = low;
+    this.lowQIdx = (this.lowQIdx + 1) % NOISY_OF;
+    this.cleanRun = low ? 0 : this.cleanRun + 1;
+    if (!this.qualityNoise && this.lowQCount >= LOW_QUALITY_OF_8) {
+      this.qualityNoise = true;
+      this.noiseOnset(sample, now, { reason: 'low signal quality', lowBeats: this.lowQCount });
+    } else if (this.qualityNoise && this.cleanRun >= CLEAN_BEATS) {
+      this.qualityNoise = false;
+      this.noiseMaybeOffset(sample, now);
+    }
+  }
+
+  /** The ECG cannot be analysed: the noise technical condition (not over a lead-off), arrhythmia onsets suspended. */
+  private noiseOnset(sample: number, now: number, detail: Record<string, number | string>): void {
+    if (!this.t.isActive('lead-off')) this.t.onset('noise', sample, now, detail);
+    this.t.suspended = true;
+  }
+
+  /** A noise source cleared: the condition ends when none is left. */
+  private noiseMaybeOffset(sample: number, now: number): void {
+    if (this.windowNoise || this.detectionNoise || this.qualityNoise) return;
+    this.t.offset('noise', sample, now);
+    this.t.suspended = false;
   }
 
   private afBeat(sample: number, rrPrevS: number | null, label: string, now: number): void {
