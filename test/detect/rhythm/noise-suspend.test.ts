@@ -6,50 +6,12 @@
  * condition must appear).
  */
 import assert from 'node:assert/strict';
-import { RhythmMonitor, type RhythmEvent } from '../../../src/detect/rhythm/index.ts';
 import { ConditionTracker, SUSPENDED_IN_NOISE } from '../../../src/detect/rhythm/events.ts';
-import type { Beat } from '../../../src/ecg/types.ts';
-import { episodes } from './support.ts';
+import { episodes, feedSteps, steps as stepsOf, type Step } from './support.ts';
 
 const FS = 250;
-const PTS = 90;
-
-function morph(wide: boolean): Float32Array {
-  const m = new Float32Array(PTS);
-  for (let i = 0; i < PTS; i++) {
-    const t = (i - 30) / PTS;
-    m[i] = wide ? -Math.exp(-(((t - 0.05) / 0.12) ** 2)) + 0.5 * Math.exp(-(((t - 0.3) / 0.1) ** 2)) : Math.exp(-((t / 0.04) ** 2));
-  }
-  return m;
-}
-
-interface Step {
-  rr: number;
-  label: string;
-  quality: number;
-}
-
-function feed(steps: readonly Step[]): RhythmEvent[] {
-  const mon = new RhythmMonitor({ sampleRate: FS });
-  const events: RhythmEvent[] = [];
-  let t = FS;
-  let first = true;
-  for (const s of steps) {
-    t += Math.round(s.rr * FS);
-    const b: Beat = {
-      sample: t, lead: 0, rrPrevS: first ? null : s.rr, rrNextS: null, rrLocalS: 0.8, rrRunningS: 0.8, qrsWidthS: 0.1,
-      amplitudeMv: 1, quality: s.quality, morphology: morph(s.label === 'V'), label: s.label,
-    };
-    first = false;
-    mon.onBeats([b]);
-    mon.advance(t + FS / 2);
-    events.push(...mon.drain());
-  }
-  events.push(...mon.finish(t + FS));
-  return events;
-}
-
-const steps = (n: number, rr: number, label: string, quality: number): Step[] => Array.from({ length: n }, () => ({ rr, label, quality }));
+const feed = feedSteps;
+const steps = (n: number, rr: number, label: string, quality: number): Step[] => stepsOf(n, rr, label, { quality });
 const bigeminy = (quality: number): Step[] => Array.from({ length: 24 }, (_, i) => (i % 2 ? { rr: 0.5, label: 'V', quality } : { rr: 1.1, label: 'N', quality }));
 
 describe('rhythm: arrhythmia analysis suspended while the ECG is noisy', () => {

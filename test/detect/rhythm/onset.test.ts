@@ -5,52 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import type { BeatShape } from '../../../src/detect/adapt.ts';
-import { RhythmMonitor, type RhythmEvent } from '../../../src/detect/rhythm/index.ts';
-import type { Beat } from '../../../src/ecg/types.ts';
-import { episodes } from './support.ts';
+import { episodes, feedSteps, steps, type Step } from './support.ts';
 
-const FS = 250;
-const PTS = 90;
-
-/** A narrow upright complex and an inverted wide one (first lead of the morphology). */
-function morph(wide: boolean): Float32Array {
-  const m = new Float32Array(PTS);
-  for (let i = 0; i < PTS; i++) {
-    const t = (i - 30) / PTS;
-    m[i] = wide ? -Math.exp(-(((t - 0.05) / 0.12) ** 2)) + 0.5 * Math.exp(-(((t - 0.3) / 0.1) ** 2)) : Math.exp(-((t / 0.04) ** 2));
-  }
-  return m;
-}
-
-interface Step {
-  rr: number;
-  label: string;
-  wide?: boolean;
-  shape?: BeatShape;
-}
-
-function feed(steps: readonly Step[]): RhythmEvent[] {
-  const mon = new RhythmMonitor({ sampleRate: FS });
-  const events: RhythmEvent[] = [];
-  let t = FS;
-  let first = true;
-  for (const s of steps) {
-    t += Math.round(s.rr * FS);
-    const b: Beat & { shape?: BeatShape } = {
-      sample: t, lead: 0, rrPrevS: first ? null : s.rr, rrNextS: null, rrLocalS: 0.8, rrRunningS: 0.8, qrsWidthS: 0.1,
-      amplitudeMv: 1, quality: 1, morphology: morph(s.wide ?? s.label === 'V'), label: s.label,
-    };
-    if (s.shape) b.shape = s.shape;
-    first = false;
-    mon.onBeats([b]);
-    mon.advance(t + FS / 2);
-    events.push(...mon.drain());
-  }
-  events.push(...mon.finish(t + FS));
-  return events;
-}
-
-const beats = (n: number, rr: number, label: string, extra: Partial<Step> = {}): Step[] => Array.from({ length: n }, () => ({ rr, label, ...extra }));
+const beats = steps;
+const feed = feedSteps;
 
 describe('rhythm: VTach onset and the adaptive stage\'s shapes', () => {
   it('a run at 150 bpm or faster is VTach even after a sinus tachycardia (onset test bypassed)', () => {

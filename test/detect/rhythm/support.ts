@@ -4,6 +4,7 @@ import { RhythmMonitor, type RhythmConfig, type RhythmEvent } from '../../../src
 import { synthesize } from '../../../drivers/synthetic/index.ts';
 import type { ScenarioSpec } from '../../../drivers/synthetic/scenario.ts';
 import type { ConditionId } from '../../../src/detect/conditions.ts';
+import type { BeatShape } from '../../../src/detect/adapt.ts';
 
 export interface ScenarioRun {
   fs: number;
@@ -90,4 +91,52 @@ export function episodes(events: readonly RhythmEvent[], id: ConditionId): Episo
 
 export function conditionsSeen(events: readonly RhythmEvent[]): Set<ConditionId> {
   return new Set(events.map((e) => e.condition));
+}
+
+/** Hand-made beat sequences (250 Hz): a narrow upright complex or an inverted wide one (first lead). */
+const STEP_FS = 250;
+const STEP_PTS = 90;
+
+export function stepMorphology(wide: boolean): Float32Array {
+  const m = new Float32Array(STEP_PTS);
+  for (let i = 0; i < STEP_PTS; i++) {
+    const t = (i - 30) / STEP_PTS;
+    m[i] = wide ? -Math.exp(-(((t - 0.05) / 0.12) ** 2)) + 0.5 * Math.exp(-(((t - 0.3) / 0.1) ** 2)) : Math.exp(-((t / 0.04) ** 2));
+  }
+  return m;
+}
+
+export interface Step {
+  /** RR before the beat, s (the first beat has none). */
+  rr: number;
+  label: string;
+  /** Wide complex (default: label V). */
+  wide?: boolean;
+  shape?: BeatShape;
+  /** Engine quality of the beat (default 1). */
+  quality?: number;
+}
+
+export const steps = (n: number, rr: number, label: string, extra: Partial<Step> = {}): Step[] => Array.from({ length: n }, () => ({ rr, label, ...extra }));
+
+/** Feed the steps to a RhythmMonitor at STEP_FS, one beat at a time, and return every event. */
+export function feedSteps(list: readonly Step[]): RhythmEvent[] {
+  const mon = new RhythmMonitor({ sampleRate: STEP_FS });
+  const events: RhythmEvent[] = [];
+  let t = STEP_FS;
+  let first = true;
+  for (const s of list) {
+    t += Math.round(s.rr * STEP_FS);
+    const b: Beat & { shape?: BeatShape } = {
+      sample: t, lead: 0, rrPrevS: first ? null : s.rr, rrNextS: null, rrLocalS: 0.8, rrRunningS: 0.8, qrsWidthS: 0.1,
+      amplitudeMv: 1, quality: s.quality ?? 1, morphology: stepMorphology(s.wide ?? s.label === 'V'), label: s.label,
+    };
+    if (s.shape) b.shape = s.shape;
+    first = false;
+    mon.onBeats([b]);
+    mon.advance(t + STEP_FS / 2);
+    events.push(...mon.drain());
+  }
+  events.push(...mon.finish(t + STEP_FS));
+  return events;
 }
