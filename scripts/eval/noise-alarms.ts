@@ -6,6 +6,8 @@
  *
  * Caveat printed with the figures: the shipped model was trained on these records, so its beat
  * labels are better here than on a new patient; the comparison clean vs noisy is the point.
+ * With --cv-models DIR (`npm run cv -- --save-models` writes it) each record is labelled by the
+ * cross-validation model that never saw it, as on a new patient.
  *
  * usage: npm run eval:noise -- [--data DIR] [--noise-data DIR] [--records LIST] [--noise ma]
  *          [--levels 0,0.1,0.2] [--json]
@@ -28,8 +30,9 @@ Add real noise (MIT-BIH Noise Stress Test Database, scaled to an RMS in mV on ev
 whole MIT-BIH records, run the hub's chain with the shipped classifier, and count the
 high-priority alarm onsets after the first 5 minutes (asystole, vfib, vtach), the noise
 technical alarms, and the medium/low arrhythmia onsets (Run PVCs, AF, HR limits, PVCs/min,
-couplets, bigeminy, trigeminy: "other"), per level. The shipped model was trained on these records: its beat labels
-are optimistic here; compare the levels with each other.
+couplets, bigeminy, trigeminy: "other"), per level. The shipped model was trained on these
+records: its beat labels are optimistic here; compare the levels with each other, or pass
+--cv-models to label each record with the cross-validation model that never saw it.
 
 Options:
   --data DIR        mitdb directory (default ../shared/data/mitdb)
@@ -37,6 +40,9 @@ Options:
   --records LIST    records, comma separated (default: every record in --data)
   --noise NAME      noise recording (default ma)
   --levels LIST     noise RMS in mV (default 0,0.1,0.2)
+  --cv-models DIR   per-record models <record>.onnx written by 'npm run cv -- --save-models'
+                    (DIR = its --out/models); records without one (102, 104: not in
+                    training) use the shipped model
   --json            one JSON object per level on stdout
   -h, --help        this help
 
@@ -85,7 +91,23 @@ function noisy(rec: WfdbRecord, noise: WfdbRecord, rmsMv: number): Int32Array[] 
   });
 }
 
+const cvModels = argValue(argv, '--cv-models');
+if (cvModels !== undefined && !existsSync(cvModels)) {
+  process.stderr.write(`eval:noise: ${cvModels} not found (write it with: npm run cv -- --save-models)\n`);
+  process.exit(1);
+}
 const classifier = await BeatClassifier.load(DEFAULT_MODEL);
+/** The model that labels record r: its CV fold model when --cv-models has one, else the shipped one. */
+const folds = new Map<string, BeatClassifier>();
+async function modelFor(r: string): Promise<BeatClassifier> {
+  if (cvModels === undefined || !existsSync(path.join(cvModels, `${r}.onnx`))) return classifier;
+  let m = folds.get(r);
+  if (m === undefined) {
+    m = await BeatClassifier.load(path.join(cvModels, `${r}.onnx`));
+    folds.set(r, m);
+  }
+  return m;
+}
 try {
   const noise = await readRecord(path.join(noiseDir, noiseName));
   for (const rmsMv of levels) {
@@ -101,7 +123,7 @@ try {
       const chain = new AnalysisChain({
         sampleRate: fs,
         leads: rec.header.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })),
-        labeller: new BeatLabeler(classifier, { sampleRate: fs, leadNames }),
+        labeller: new BeatLabeler(await modelFor(r), { sampleRate: fs, leadNames }),
       });
       const from = 300 * fs;
       hours += Math.max(0, rec.length - from) / fs / 3600;
@@ -121,8 +143,8 @@ try {
       take(await chain.finish());
     }
     if (tty) process.stderr.write('\r\x1b[K');
-    if (json) process.stdout.write(JSON.stringify({ noise: noiseName, rmsMv, hours, onsets: totals, where }) + '\n');
-    else process.stdout.write(`${noiseName} ${rmsMv.toFixed(2)} mV (${hours.toFixed(1)} h): ${CONDITIONS.map((c) => `${c} ${totals[c]}`).join(', ')}${CONDITIONS.slice(0, 3).some((c) => (where[c] ?? []).length) ? `  [${CONDITIONS.slice(0, 3).map((c) => `${c}: ${(where[c] ?? []).join(' ')}`).join('; ')}]` : ''}\n`);
+    if (json) process.stdout.write(JSON.stringify({ noise: noiseName, rmsMv, hours, labels: cvModels === undefined ? 'shipped model' : 'cv fold models', onsets: totals, where }) + '\n');
+    else process.stdout.write(`${noiseName} ${rmsMv.toFixed(2)} mV (${hours.toFixed(1)} h${cvModels === undefined ? '' : ', CV labels'}): ${CONDITIONS.map((c) => `${c} ${totals[c]}`).join(', ')}${CONDITIONS.slice(0, 3).some((c) => (where[c] ?? []).length) ? `  [${CONDITIONS.slice(0, 3).map((c) => `${c}: ${(where[c] ?? []).join(' ')}`).join('; ')}]` : ''}\n`);
   }
 } catch (e) {
   // A record or noise file missing or unreadable (VigilError with its code).
@@ -130,4 +152,5 @@ try {
   process.exitCode = 1;
 } finally {
   await classifier.close();
+  for (const m of folds.values()) await m.close();
 }

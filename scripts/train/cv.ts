@@ -7,9 +7,12 @@
  * patient-adaptive stage (src/detect/adapt.ts) to the CV probabilities, as `vigil analyze`
  * does; --no-adapt scores the classifier's own labels.
  *
- * usage: npm run cv -- [--data DIR] [--out DIR] [--hp JSON] [--no-adapt] [--reuse] [--write-metrics]
+ * usage: npm run cv -- [--data DIR] [--out DIR] [--hp JSON] [--no-adapt] [--reuse] [--write-metrics] [--save-models]
  *   --reuse  score the cv-probs.f32 already in --out again (no training; e.g. after a change
  *            to the adaptive stage or the rhythm monitor)
+ *   --save-models  also keep each fold's model as --out/models/<record>.onnx (+ manifest): the
+ *            model that never saw <record>, for measurements on modified copies of it
+ *            (`npm run eval:noise -- --cv-models DIR`)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +25,8 @@ import { ADAPT_DEFAULTS } from '../../src/detect/adapt.ts';
 import { aggregate, scoreRecord, formatBxbTable } from '../../src/eval/index.ts';
 import { writeAnnotations } from '../../src/wfdb/annotations.ts';
 import { CACHE_DIR, DEFAULT_DATA, argValue, repoRoot, requirePython, runTrainer } from './common.ts';
-import { recordData, TRAIN_RECORDS, writeDataset } from './dataset.ts';
+import { classCounts, recordData, TRAIN_RECORDS, writeDataset } from './dataset.ts';
+import { writeModel } from './manifest.ts';
 
 const argv = process.argv.slice(2);
 if (argv.includes('-h') || argv.includes('--help')) {
@@ -38,6 +42,8 @@ analysis chain (adaptive stage, rhythm monitor) and scored with the EC57 bxb of 
   --no-adapt        score the classifier's own labels (no adaptive stage)
   --reuse           score the cv-probs.f32 already in --out again, without training
   --write-metrics   write models/beat-classifier.cv.json
+  --save-models     also keep each fold's model in --out/models/<record>.onnx (+ manifest): the
+                    model that never saw that record (npm run eval:noise -- --cv-models DIR)
   -h, --help        this help
 `);
   process.exit(0);
@@ -55,7 +61,25 @@ for (const r of TRAIN_RECORDS) records.push(await recordData(data, r));
 const probsFile = path.join(out, 'cv-probs.f32');
 if (!reuse) {
   const cache = await writeDataset(records, path.join(out, 'dataset'));
-  runTrainer(['--cache', cache, '--mode', 'cv', '--out', probsFile, '--hp', hp]);
+  const saveModels = argv.includes('--save-models');
+  const foldTmp = path.join(cache, 'folds');
+  runTrainer(['--cache', cache, '--mode', 'cv', '--out', probsFile, '--hp', hp, ...(saveModels ? ['--models-dir', foldTmp] : [])]);
+  if (saveModels) {
+    for (const r of records) {
+      const others = records.filter((o) => o.name !== r.name);
+      await writeModel(
+        {
+          onnx: path.join(foldTmp, `${r.name}.onnx`),
+          records: others.map((o) => o.name),
+          beats: classCounts(Uint8Array.from(others.flatMap((o) => [...o.labels]))),
+          data: `mitdb DS1 without ${r.name} (cross-validation fold)`,
+          command: 'npm run cv -- --save-models',
+        },
+        path.join(out, 'models'),
+        r.name,
+      );
+    }
+  }
 }
 const buf = await readFile(probsFile);
 const probs = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);

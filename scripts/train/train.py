@@ -153,12 +153,26 @@ def export_onnx(models, n_in, path):
         f.write(m.SerializeToString())
 
 
+def write_model(models, mean, std, dropped, n_in, path):
+    """The ONNX graph at path and the feature normalisation beside it (<path minus .onnx>.norm.json)."""
+    # Dropped features were constant 0 in training; zero their input weights so the
+    # values the runtime still computes for them have no effect.
+    with torch.no_grad():
+        for m in models:
+            m[0].weight[:, dropped] = 0.0
+    export_onnx(models, n_in, path)
+    with open(os.path.splitext(path)[0] + '.norm.json', 'w') as f:
+        json.dump({'mean': [float(v) for v in mean], 'std': [float(v) for v in std], 'hp': HP,
+                   'torch': torch.__version__, 'numpy': np.__version__}, f)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--cache', required=True)
     ap.add_argument('--mode', choices=['cv', 'final'], required=True)
     ap.add_argument('--out', required=True, help='cv: probs file; final: .onnx path')
     ap.add_argument('--hp', default='{}', help='JSON overrides of HP (for CV experiments)')
+    ap.add_argument('--models-dir', default=None, help='cv: also write each fold\'s model as <record>.onnx + <record>.norm.json')
     a = ap.parse_args()
     HP.update(json.loads(a.hp))
     torch.set_num_threads(1)
@@ -176,21 +190,16 @@ def main():
             test[r['start']:r['start'] + r['count']] = True
             models, mean, std = fit_ensemble(x[~test], y[~test], unmatched)
             probs[test] = predict(models, mean, std, x[test])
+            if a.models_dir:
+                os.makedirs(a.models_dir, exist_ok=True)
+                write_model(models, mean, std, dropped, x.shape[1], os.path.join(a.models_dir, r['name'] + '.onnx'))
             print(f"cv: {r['name']} done", file=sys.stderr, flush=True)
         probs.astype('<f4').tofile(a.out)
         with open(os.path.splitext(a.out)[0] + '.hp.json', 'w') as f:
             json.dump(HP, f)
     else:
         models, mean, std = fit_ensemble(x, y, unmatched)
-        # Dropped features were constant 0 in training; zero their input weights so the
-        # values the runtime still computes for them have no effect.
-        with torch.no_grad():
-            for m in models:
-                m[0].weight[:, dropped] = 0.0
-        export_onnx(models, x.shape[1], a.out)
-        with open(os.path.splitext(a.out)[0] + '.norm.json', 'w') as f:
-            json.dump({'mean': [float(v) for v in mean], 'std': [float(v) for v in std], 'hp': HP,
-                       'torch': torch.__version__, 'numpy': np.__version__}, f)
+        write_model(models, mean, std, dropped, x.shape[1], a.out)
         print(json.dumps({'ok': True, 'out': a.out}))
 
 

@@ -8,11 +8,9 @@
  *
  * usage: npm run train -- [--data DIR] [--out-dir DIR (default models/)]
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BeatClassifier, BEAT_CLASSES, MANIFEST_FORMAT, type ClassifierManifest } from '../../src/detect/classifier.ts';
-import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, POST_RR_CAP_S } from '../../src/detect/features.ts';
+import { BeatClassifier } from '../../src/detect/classifier.ts';
+import { writeModel } from './manifest.ts';
 import { CACHE_DIR, DEFAULT_DATA, argValue, repoRoot, requirePython, runTrainer } from './common.ts';
 import { classCounts, recordData, TRAIN_RECORDS, writeDataset } from './dataset.ts';
 
@@ -43,40 +41,14 @@ const cache = await writeDataset(records, path.join(CACHE_DIR, 'dataset-final'))
 const onnxTmp = path.join(cache, 'beat-classifier.onnx');
 process.stderr.write(`train: ${records.reduce((s, r) => s + r.labels.length, 0)} beats from ${records.length} records; fitting (python ${versions})...\n`);
 runTrainer(['--cache', cache, '--mode', 'final', '--out', onnxTmp]);
-const norm = JSON.parse(await readFile(path.join(cache, 'beat-classifier.norm.json'), 'utf8')) as { mean: number[]; std: number[]; hp: Record<string, unknown>; torch: string; numpy: string };
-
-const bytes = await readFile(onnxTmp);
-const sha256 = createHash('sha256').update(bytes).digest('hex');
 const counts = classCounts(Uint8Array.from(records.flatMap((r) => [...r.labels])));
-const manifest: ClassifierManifest = {
-  format: MANIFEST_FORMAT,
-  model: 'beat-classifier.onnx',
-  sha256,
-  bytes: bytes.length,
-  featureVersion: FEATURE_VERSION,
-  input: { name: 'features', shape: ['batch', FEATURE_COUNT], dtype: 'float32' },
-  output: { name: 'probs', shape: ['batch', BEAT_CLASSES.length], dtype: 'float32' },
-  classes: [...BEAT_CLASSES],
-  featureNames: [...FEATURE_NAMES],
-  normalization: { mean: norm.mean, std: norm.std },
-  decision: { logBias: Array.isArray(norm.hp.log_bias) ? (norm.hp.log_bias as number[]) : BEAT_CLASSES.map(() => 0) },
-  training: {
-    data: 'mitdb (MIT-BIH Arrhythmia Database), 22 DS1 records, whole records; paced 102/104 excluded',
-    records: [...TRAIN_RECORDS],
-    beats: counts,
-    labels: 'AAMI class of the reference beat within 150 ms of each engine detection; unmatched detections trained as N at reduced weight',
-    postRrCapS: POST_RR_CAP_S,
-    hyperparameters: norm.hp,
-    torch: norm.torch,
-    numpy: norm.numpy,
-    command: 'npm run train',
-  },
-};
-await mkdir(outDir, { recursive: true });
-await copyFile(onnxTmp, path.join(outDir, 'beat-classifier.onnx'));
-await writeFile(path.join(outDir, 'beat-classifier.json'), JSON.stringify(manifest, null, 1) + '\n');
+const { sha256, bytes } = await writeModel(
+  { onnx: onnxTmp, records: TRAIN_RECORDS, beats: counts, data: 'mitdb (MIT-BIH Arrhythmia Database), 22 DS1 records, whole records; paced 102/104 excluded', command: 'npm run train' },
+  outDir,
+  'beat-classifier',
+);
 
 // Load it back the way the hub does (sha256, names and shapes checked).
 const clf = await BeatClassifier.load(path.join(outDir, 'beat-classifier.onnx'));
 await clf.close();
-process.stdout.write(JSON.stringify({ ok: true, model: path.join(outDir, 'beat-classifier.onnx'), sha256, bytes: bytes.length, beats: counts, seconds: Math.round((Date.now() - t0) / 1000) }) + '\n');
+process.stdout.write(JSON.stringify({ ok: true, model: path.join(outDir, 'beat-classifier.onnx'), sha256, bytes, beats: counts, seconds: Math.round((Date.now() - t0) / 1000) }) + '\n');
