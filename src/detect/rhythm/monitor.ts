@@ -251,7 +251,9 @@ export class RhythmMonitor {
     // alone calls N (mitdb 203).
     const family = b.label !== 'Q' && !paced && shape?.ventricularFamily === true;
     this.vent.onBeat(b.sample, b.rrPrevS, different || family ? 'V' : b.label, now);
-    this.afBeat(b.sample, b.rrPrevS, b.label, now);
+    // While the ECG is noisy the intervals say nothing of the atrial rhythm: AF neither starts
+    // from them nor ends on them (an AF in progress stays open through the noise).
+    this.afBeat(b.sample, b.rrPrevS, this.t.suspended ? 'Q' : b.label, now);
   }
 
   /**

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { ConditionTracker, SUSPENDED_IN_NOISE } from '../../../src/detect/rhythm/events.ts';
 import { episodes, feedSteps, steps as stepsOf, type Step } from './support.ts';
+import { mulberry32 } from '../../support/prng.ts';
 
 const FS = 250;
 const feed = feedSteps;
@@ -40,6 +41,15 @@ describe('rhythm: arrhythmia analysis suspended while the ECG is noisy', () => {
     const ev = feed([...steps(20, 0.8, 'N', 1), ...steps(8, 0.8, 'N', 0.1), ...steps(8, 0.35, 'V', 0.1), ...steps(10, 0.8, 'N', 1)]);
     assert.equal(episodes(ev, 'noise').length, 1);
     assert.equal(episodes(ev, 'vtach').length, 1);
+  });
+
+  it('an AF in progress stays one episode through a noisy stretch (its intervals neither end nor start AF)', () => {
+    const rnd = mulberry32(7);
+    const af = (n: number, quality: number): Step[] => Array.from({ length: n }, () => ({ rr: 0.45 + 0.5 * rnd(), label: 'N', quality }));
+    // The noise: low-quality detections at a steady 0.5 s (regular: judged, they would end the AF).
+    const ev = feed([...steps(20, 0.8, 'N', 1), ...af(120, 1), ...steps(40, 0.5, 'N', 0.1), ...af(60, 1)]);
+    assert.equal(episodes(ev, 'noise').length, 1);
+    assert.equal(episodes(ev, 'afib').length, 1, JSON.stringify(episodes(ev, 'afib')));
   });
 
   it('the tracker drops only the suspended conditions\' onsets while suspended', () => {
