@@ -71,8 +71,12 @@ export interface DetectorConfig {
 }
 
 const QCAP = 256;
-/** Single-lead evidence (see singleLeadEvidence): relative to the lead's QRS level and to its noise peaks. */
-const EVIDENCE_REL = 2;
+/**
+ * Single-lead evidence (see singleLeadEvidence): relative to the lead's QRS level and to its noise
+ * peaks. 2 until mitdb 116 at 23:10 showed a QRS of the usual size (1.2-1.3x) on V1 while MLII sat
+ * saturated after an artefact: with 1 the evidence fires there too (and in 208), nowhere else.
+ */
+const EVIDENCE_REL = 1;
 const EVIDENCE_PROMINENCE = 4;
 const RR_N = 8;
 
@@ -312,7 +316,8 @@ export class QrsDetector {
    * A rejected candidate, long after the last beat, that one reliable lead shows at least
    * EVIDENCE_REL x its QRS level and EVIDENCE_PROMINENCE x the level of its own noise peaks:
    * the QRS may have collapsed on the other leads (mitdb 208 at 23:03: MLII's QRS falls ~10x
-   * for 5 s while V1, a noisy lead with a low fusion weight, still shows the PVCs). Not a beat
+   * for 5 s while V1, a noisy lead with a low fusion weight, still shows the PVCs; 116 at 23:10:
+   * MLII saturated for ~6 s, V1 shows every beat at its usual size). Not a beat
    * (no label, no interval), but evidence against "no QRS" (EcgEngine.lastEvidenceSample).
    */
   private singleLeadEvidence(pos: number, dt: number): void {

@@ -10,7 +10,7 @@ import { DEFAULT_MODEL } from '../../src/analysis/model.ts';
 import { analyzeRecordLabelled } from '../../src/analysis/record.ts';
 import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
 import { SUSPENDED_IN_NOISE } from '../../src/detect/rhythm/events.ts';
-import { asystoleTrial } from '../../src/eval/asystole-noise.ts';
+import { asystoleTrial, scaledNoise } from '../../src/eval/asystole-noise.ts';
 import { effectiveGain } from '../../src/wfdb/header.ts';
 import { readRecord } from '../../src/wfdb/record.ts';
 import { notRun, sharedData } from '../helpers/data.ts';
@@ -68,6 +68,45 @@ if (mitdb === null || nstdb === null) {
       take(chain.finishSync());
       assert.deepEqual(asystole, []);
       assert.ok(chain.engine.lastEvidenceSample > 1385 * fs && chain.engine.lastEvidenceSample < 1388 * fs, `single-lead evidence at ${chain.engine.lastEvidenceSample / fs} s`);
+    });
+
+    it('mitdb 116: MLII saturated for ~6 s at 23:10 while V1 shows every beat: no pause, and no asystole with 0.2 mV baseline wander added', async () => {
+      const rec = await readRecord(path.join(mitdb, '116'));
+      const fs = rec.header.samplingFrequency;
+      const bw = await readRecord(path.join(nstdb, 'bw'));
+      const classifier = await BeatClassifier.load(DEFAULT_MODEL);
+      // As the hub runs it: shipped classifier and adaptive stage (the labels decide which detections are credible).
+      const run = async (signals: Int32Array[]): Promise<string[]> => {
+        const chain = new AnalysisChain({
+          sampleRate: fs,
+          leads: rec.header.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })),
+          labeller: new BeatLabeler(classifier, { sampleRate: fs, leadNames: rec.header.signals.map((s) => s.description) }),
+        });
+        const out: string[] = [];
+        const take = (o: Awaited<ReturnType<AnalysisChain['push']>>): void => {
+          for (const e of o.rhythm) if ((e.condition === 'asystole' || e.condition === 'pause') && e.phase === 'onset') out.push(`${e.condition}@${Math.round(e.sample / fs)}`);
+        };
+        for (let off = 0; off < rec.length; off += fs) {
+          const k = Math.min(fs, rec.length - off);
+          take(await chain.push(signals.map((x) => x.subarray(off, off + k)), k));
+        }
+        take(await chain.finish());
+        return out;
+      };
+      const near = (xs: string[]): string[] => xs.filter((x) => Math.abs(Number(x.split('@')[1]) - 1392) < 8);
+      try {
+        assert.deepEqual(near(await run(rec.signals)), []);
+        const noisy = rec.signals.map((x, l) => {
+          const n = Math.min(x.length, (bw.signals[l % bw.signals.length] as Int32Array).length);
+          const seg = scaledNoise(bw, l, 0, n, 0.2, effectiveGain(rec.header.signals[l]!)) as Float64Array;
+          const y = Int32Array.from(x);
+          for (let i = 0; i < n; i++) y[i] = Math.round((y[i] as number) + (seg[i] as number));
+          return y;
+        });
+        assert.deepEqual(near(await run(noisy)).filter((x) => x.startsWith('asystole')), []);
+      } finally {
+        await classifier.close();
+      }
     });
 
     it('refuses an asystole that does not fit in the record', async () => {
