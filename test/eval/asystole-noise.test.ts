@@ -150,9 +150,9 @@ if (nstdb === null) {
         const onsets = res.rhythm.filter((r) => r.phase === 'onset').map((r) => r.condition);
         assert.equal(onsets.filter((c) => c === 'vtach').length, 0, onsets.join(','));
         assert.ok(onsets.includes('noise'), 'the noise technical condition');
-        // Medium/low arrhythmia onsets (HR High, Run PVCs, couplets ...) over the record: 102 when
-        // they were judged from the artefact's "beats", 19 with analysis suspended while the beats'
-        // quality says the ECG is noisy (16 good beats end it).
+        // Medium/low arrhythmia onsets (HR High, Run PVCs, couplets, pauses ...) over the record:
+        // 105 when they were judged from the artefact's "beats", 20 with analysis suspended while
+        // the beats' quality says the ECG is noisy (16 good beats end it).
         const arrhythmia = onsets.filter((c) => SUSPENDED_IN_NOISE.has(c));
         assert.ok(arrhythmia.length <= 40, `${arrhythmia.length} medium/low arrhythmia onsets: ${arrhythmia.join(',')}`);
       } finally {

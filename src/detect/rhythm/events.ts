@@ -2,7 +2,7 @@
  * Onset/offset events of the rhythm conditions, and the small state holder every detector
  * writes through so that onsets and offsets always pair up (one open episode per condition).
  */
-import { CONDITION_IDS, type ConditionId } from '../conditions.ts';
+import { CONDITIONS, CONDITION_IDS, type ConditionId } from '../conditions.ts';
 
 export interface RhythmEvent {
   condition: ConditionId;
@@ -18,13 +18,14 @@ const INDEX: ReadonlyMap<ConditionId, number> = new Map(CONDITION_IDS.map((id, i
 
 /**
  * Arrhythmia conditions whose onsets are suspended while the ECG cannot be analysed (the
- * "noise" technical condition): the medium and low priority ones, judged from beat labels and
- * intervals that noise makes up. The high-priority ones (asystole, VF, VTach, extreme
- * brady/tachy) and pause are not: missing one costs more than a false one, and the asystole
- * and pause clocks have their own noise guard (credible.ts). Bedside monitors do the same
- * ("Cannot analyze ECG": arrhythmia analysis suspended, a technical alarm instead).
+ * "noise" technical condition): every medium and low priority one of the condition table (Run
+ * PVCs, AF, pause, HR limits, PVCs/min, couplets, bigeminy, trigeminy), judged from beat labels
+ * and intervals that noise makes up or hides. The high-priority ones (asystole, VF, VTach,
+ * extreme brady/tachy) are not: missing one costs more than a false one, and the asystole clock
+ * has its own noise guard (credible.ts). Bedside monitors do the same ("Cannot analyze ECG":
+ * arrhythmia analysis suspended, a technical alarm instead).
  */
-export const SUSPENDED_IN_NOISE: ReadonlySet<ConditionId> = new Set<ConditionId>(['vrun', 'afib', 'hr-low', 'hr-high', 'pvc-high', 'couplet', 'bigeminy', 'trigeminy']);
+export const SUSPENDED_IN_NOISE: ReadonlySet<ConditionId> = new Set<ConditionId>(CONDITIONS.filter((c) => !c.technical && c.priority !== 'high').map((c) => c.id));
 
 export class ConditionTracker {
   private readonly activeSince = new Float64Array(CONDITION_IDS.length).fill(-1);
