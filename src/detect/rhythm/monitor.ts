@@ -34,8 +34,8 @@ const NOISY_OF = 8;
 /**
  * Noise from the engine's own beat quality (detection strength x lead agreement x signal
  * quality): this many of the last NOISY_OF beats below LOW_QUALITY. On the 24 mitdb records
- * outside VF that happens in 104, 108 and 208 only (6 stretches, 48 beats); on nstdb 118e00
- * (0 dB electrode motion) in 18 stretches, 549 beats.
+ * outside VF that happens in 104, 108 and 208 only (5 noise onsets in all, `npm run
+ * eval:noise`); on nstdb 118e00 (0 dB electrode motion) over most of its noisy blocks.
  */
 const LOW_QUALITY = 0.2;
 const LOW_QUALITY_OF_8 = 5;
