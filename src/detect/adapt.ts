@@ -168,7 +168,7 @@ export interface AdaptDecision {
   prematurity: number;
   /** RR before / the engine's running mean RR (1 when unknown). */
   runRel: number;
-  /** Mean absolute successive difference of the recent RR / the recent sinus cycle (as prematurity). */
+  /** Mean absolute successive difference of the recent RR / their median. */
   irregularity: number;
   /** Share (0..1) of its cluster's beats that carried a pacing pulse (0 unless the patient is set as paced). */
   pacedShare: number;
@@ -272,7 +272,6 @@ export class BeatAdapter {
     const joins = best >= 0 && bestC >= p.joinCorr;
     const svShape = dom < 0 || (joins && best === dom) || this.similarity(dom, w) >= p.unlikeCorr;
 
-    // The recent sinus cycle: prematurity and RR irregularity are both measured against it.
     const med = this.rrCount > 0 ? (p.premQuantile === 0.5 ? this.median() : this.quantile(p.premQuantile)) : beat.rrLocalS;
     const prem = beat.rrPrevS !== null && med > 0 ? beat.rrPrevS / med : 1;
     const z = (prem - 1) / Math.max(this.premSpread, p.premSpreadFloor);
