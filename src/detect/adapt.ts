@@ -18,10 +18,7 @@
  *    pooled), so a cluster the classifier mostly calls V pulls its doubtful members to V, a
  *    normal cluster pulls its members away from V, and N vs S stays the beat's own call.
  *  - Timing (the key SVEB cue, de Chazal et al. 2004; monitoring practice): prematurity =
- *    RR before / the premQuantile (0.8) quantile of the last 16 RR, the sinus cycle: the
- *    median followed frequent ectopic beats (mitdb 209's SVT bursts), which then stopped
- *    looking premature (SVEB Se 76.0 -> 80.3 %, +P 63.2 -> 60.2 %, VEB unchanged; nested with
- *    the operating point, 72.3 / 69.8 -> 75.3 / 69.7 %). A beat that is not premature (> sGate) loses S
+ *    RR before / median of the last 16 RR. A beat that is not premature (> sGate) loses S
  *    evidence unless it lies in a fast regular run (RR < runRel × the ~5-min running RR,
  *    RR irregularity < runIrr: SVT-like, where the local median has caught up with the run);
  *    a beat of supraventricular shape gains S evidence inside such a run, and in proportion
@@ -93,7 +90,7 @@ export interface AdaptParams {
   premZ0: number;
   /** Floor of the robust prematurity spread (a very regular patient is not S at 3 % early). */
   premSpreadFloor: number;
-  /** RR before / the recent sinus cycle above which a beat is not premature: S penalty sGatePenalty. */
+  /** RR before / recent median RR above which a beat is not premature: S penalty sGatePenalty. */
   sGate: number;
   sGatePenalty: number;
   /** Fast regular run: RR before / running mean RR < runRel and RR irregularity < runIrr. */
@@ -112,12 +109,6 @@ export interface AdaptParams {
    * whatever the other patients' model made of its prematurity.
    */
   vToS: number;
-  /**
-   * Quantile of the recent RR (last 16) that prematurity is measured against: the sinus cycle.
-   * The median (0.5) follows the ectopic beats when they are frequent (mitdb 209's bursts of
-   * SVT), so they stop looking premature; an upper quantile stays with the sinus cycle.
-   */
-  premQuantile: number;
 }
 
 export const ADAPT_DEFAULTS: Readonly<AdaptParams> = {
@@ -141,7 +132,6 @@ export const ADAPT_DEFAULTS: Readonly<AdaptParams> = {
   irrPenalty: 4,
   logBias: [0, 2, 0, 0, 0],
   vToS: 1,
-  premQuantile: 0.8,
 };
 
 export interface AdaptOptions {
@@ -164,7 +154,7 @@ export interface AdaptDecision {
   joined: boolean;
   /** V share of its cluster's evidence after this beat (0..1). */
   ventricularShare: number;
-  /** RR before / the recent sinus cycle (premQuantile of the recent RR; 1 when unknown). */
+  /** RR before / median of the recent RR (1 when unknown). */
   prematurity: number;
   /** RR before / the engine's running mean RR (1 when unknown). */
   runRel: number;
@@ -272,7 +262,7 @@ export class BeatAdapter {
     const joins = best >= 0 && bestC >= p.joinCorr;
     const svShape = dom < 0 || (joins && best === dom) || this.similarity(dom, w) >= p.unlikeCorr;
 
-    const med = this.rrCount > 0 ? (p.premQuantile === 0.5 ? this.median() : this.quantile(p.premQuantile)) : beat.rrLocalS;
+    const med = this.rrCount > 0 ? this.median() : beat.rrLocalS;
     const prem = beat.rrPrevS !== null && med > 0 ? beat.rrPrevS / med : 1;
     const z = (prem - 1) / Math.max(this.premSpread, p.premSpreadFloor);
     const runRel = beat.rrPrevS !== null && beat.rrRunningS > 0 ? beat.rrPrevS / beat.rrRunningS : 1;
@@ -370,14 +360,6 @@ export class BeatAdapter {
     return ringIrregularity(this.rr, this.rrCount, this.rrIdx);
   }
 
-  /** The q-quantile of the RR history (the q*n-th smallest); median() for 0.5 averages the middle pair. */
-  private quantile(q: number): number {
-    const s = this.rrSort.subarray(0, this.rrCount);
-    s.set(this.rr.subarray(0, this.rrCount));
-    s.sort();
-    return s[Math.min(this.rrCount - 1, Math.floor(q * this.rrCount))] as number;
-  }
-
   private median(): number {
     const s = this.rrSort.subarray(0, this.rrCount);
     s.set(this.rr.subarray(0, this.rrCount));
@@ -401,7 +383,7 @@ export interface BeatShape {
   ventricularFamily: boolean;
   /**
    * Paced patient: the beat joined a cluster most of whose members carried a pacing pulse,
-   * and it is not premature (RR before >= PACED_FAMILY_MIN_PREMATURITY × the recent sinus cycle):
+   * and it is not premature (RR before >= PACED_FAMILY_MIN_PREMATURITY × the recent median):
    * a paced beat whose pulse was not seen (noise raised the lead's roughness), not a PVC
    * (premature) of a similar shape.
    */
@@ -410,7 +392,7 @@ export interface BeatShape {
 
 /** Paced share of a cluster from which a non-premature member is paced (a majority). */
 export const PACED_FAMILY_SHARE = 0.3;
-/** RR before / the recent sinus cycle below which a beat is premature and not taken for paced by its shape. */
+/** RR before / recent median RR below which a beat is premature and not taken for paced by its shape. */
 export const PACED_FAMILY_MIN_PREMATURITY = 0.85;
 
 /** V share of a cluster's evidence from which its members are of the ventricular family (a majority). */
