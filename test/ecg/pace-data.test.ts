@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { analyzeRecordLabelled, type RecordAnalysis } from '../../src/analysis/record.ts';
-import { DEFAULT_MODEL } from '../../src/analysis/model.ts';
-import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
+import { BeatLabeler } from '../../src/detect/classifier.ts';
 import { readAnnotations, readRecord } from '../../src/wfdb/record.ts';
 import { annotationSymbol, isBeatCode } from '../../src/wfdb/codes.ts';
 import { notRun, sharedData } from '../helpers/data.ts';
+import { useShippedClassifier } from '../helpers/classifier.ts';
 
 const mitdb = sharedData('mitdb');
 if (mitdb === null) {
@@ -19,18 +19,12 @@ if (mitdb === null) {
   const dir = mitdb;
   describe('paced patients on mitdb 102 and 104 (classifier + adaptive stage)', function () {
     this.timeout(120_000);
-    let classifier: BeatClassifier;
-    before(async () => {
-      classifier = await BeatClassifier.load(DEFAULT_MODEL);
-    });
-    after(async () => {
-      await classifier.close();
-    });
+    const shipped = useShippedClassifier();
 
     async function run(name: string, paced: boolean): Promise<{ res: RecordAnalysis; fs: number }> {
       const rec = await readRecord(path.join(dir, name));
       const fs = rec.header.samplingFrequency;
-      const labeller = new BeatLabeler(classifier, { sampleRate: fs, leadNames: rec.header.signals.map((s) => s.description) });
+      const labeller = new BeatLabeler(shipped(), { sampleRate: fs, leadNames: rec.header.signals.map((s) => s.description) });
       return { res: await analyzeRecordLabelled(rec, labeller, 1, true, { paced }), fs };
     }
 

@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { AnalysisChain, type BeatLabeller } from '../../src/analysis/chain.ts';
-import { DEFAULT_MODEL } from '../../src/analysis/model.ts';
 import { defaultConfig, validateConfig } from '../../src/config/load.ts';
 import { VigilError } from '../../src/core/errors.ts';
-import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
+import { BeatLabeler } from '../../src/detect/classifier.ts';
 import { RhythmMonitor, type RhythmEvent } from '../../src/detect/rhythm/index.ts';
 import { PACE_SCORE_MIN } from '../../src/ecg/pace.ts';
 import type { Beat } from '../../src/ecg/types.ts';
 import { runEngine, synth } from './support.ts';
+import { useShippedClassifier } from '../helpers/classifier.ts';
 
 /** Labels every beat V, as a classifier would call a wide paced QRS. */
 class AllV implements BeatLabeller {
@@ -45,13 +45,7 @@ async function chainRun(scenario: string, durationS: number, fs: number, paced: 
 
 describe('paced patients: pacing pulses and paced beats', function () {
   this.timeout(60_000);
-  let classifier: BeatClassifier;
-  before(async () => {
-    classifier = await BeatClassifier.load(DEFAULT_MODEL);
-  });
-  after(async () => {
-    await classifier.close();
-  });
+  const shipped = useShippedClassifier();
 
   // The synthetic pulse is 0.5 ms wide: at 1 kHz it lands on one sample; at 360-500 Hz it
   // sometimes splits over two samples and scores lower (the adaptive stage's paced family
@@ -73,7 +67,7 @@ describe('paced patients: pacing pulses and paced beats', function () {
   // the samples is unreliable there (src/ecg/pace.ts), so it is not claimed.
   for (const fs of [360, 500]) {
     it(`with the classifier and the adaptive stage every beat of the synthetic paced rhythm is P at ${fs} Hz, and no condition is raised`, async () => {
-      const { beats, rhythm } = await chainRun('paced', 120, fs, true, (leadNames) => new BeatLabeler(classifier, { sampleRate: fs, leadNames }), true);
+      const { beats, rhythm } = await chainRun('paced', 120, fs, true, (leadNames) => new BeatLabeler(shipped(), { sampleRate: fs, leadNames }), true);
       assert.ok(beats.length > 130);
       const notP = beats.filter((b) => b.label !== 'P');
       assert.ok(notP.length <= 1, `not paced: ${notP.map((b) => `${(b.sample / fs).toFixed(1)}s ${b.label}`).join(', ')}`);

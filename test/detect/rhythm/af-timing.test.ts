@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { synthesize } from '../../../drivers/synthetic/index.ts';
 import type { ScenarioSpec } from '../../../drivers/synthetic/scenario.ts';
 import { AnalysisChain } from '../../../src/analysis/chain.ts';
-import { DEFAULT_MODEL } from '../../../src/analysis/model.ts';
 import { BeatClassifier, BeatLabeler } from '../../../src/detect/classifier.ts';
+import { useShippedClassifier } from '../../helpers/classifier.ts';
 
 const FS = 250;
 
@@ -36,18 +36,12 @@ async function afDetectedAfter(classifier: BeatClassifier, hr: number, seed: num
 
 describe('rhythm: AF onset timing with the shipped classifier and adaptive stage (synthetic patient)', function () {
   this.timeout(60_000);
-  let classifier: BeatClassifier;
-  before(async () => {
-    classifier = await BeatClassifier.load(DEFAULT_MODEL);
-  });
-  after(async () => {
-    await classifier.close();
-  });
+  const shipped = useShippedClassifier();
 
   for (const [hr, maxS] of [[110, 50], [140, 45]] as const) {
     it(`AF at ${hr} bpm is detected within ${maxS} s of its start (3 seeds)`, async () => {
       const got: Array<number | null> = [];
-      for (const seed of [1, 2, 3]) got.push(await afDetectedAfter(classifier, hr, seed));
+      for (const seed of [1, 2, 3]) got.push(await afDetectedAfter(shipped(), hr, seed));
       assert.ok(got.every((t) => t !== null && t > 0 && t <= maxS), `detected after ${got.join(', ')} s`);
     });
   }
