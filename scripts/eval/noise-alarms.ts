@@ -29,8 +29,8 @@ const HELP = `usage: npm run eval:noise -- [options]
 Add real noise (MIT-BIH Noise Stress Test Database, scaled to an RMS in mV on every lead) to
 whole MIT-BIH records, run the hub's chain with the shipped classifier, and count the
 high-priority alarm onsets after the first 5 minutes (asystole, vfib, vtach), the noise
-technical alarms, and the medium/low arrhythmia onsets (Run PVCs, AF, HR limits, PVCs/min,
-couplets, bigeminy, trigeminy: "other"), per level. The shipped model was trained on these
+technical alarms, and the medium/low arrhythmia onsets (Run PVCs, AF, pause, HR limits,
+PVCs/min, couplets, bigeminy, trigeminy: "other"), per level. The shipped model was trained on these
 records: its beat labels are optimistic here; compare the levels with each other, or pass
 --cv-models to label each record with the cross-validation model that never saw it.
 

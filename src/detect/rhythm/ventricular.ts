@@ -145,10 +145,18 @@ export class VentricularDetector {
     const first = this.runRrN - n;
     let sum = 0;
     for (let i = 0; i < n; i++) sum += this.runRr[(first + i) % STABILITY_RR] as number;
-    const d = this.stabTmp.subarray(0, n - 1);
-    for (let i = 1; i < n; i++) d[i - 1] = Math.abs((this.runRr[(first + i) % STABILITY_RR] as number) - (this.runRr[(first + i - 1) % STABILITY_RR] as number));
-    d.sort();
+    // Successive differences, insertion-sorted in place (at most 7: no allocation per beat).
+    const d = this.stabTmp;
     const m = n - 1;
+    for (let i = 0; i < m; i++) {
+      const v = Math.abs((this.runRr[(first + i + 1) % STABILITY_RR] as number) - (this.runRr[(first + i) % STABILITY_RR] as number));
+      let j = i;
+      while (j > 0 && (d[j - 1] as number) > v) {
+        d[j] = d[j - 1] as number;
+        j--;
+      }
+      d[j] = v;
+    }
     const med = m % 2 ? (d[m >> 1] as number) : ((d[m / 2 - 1] as number) + (d[m / 2] as number)) / 2;
     return med <= STABILITY_MAX * (sum / n);
   }
@@ -184,7 +192,7 @@ export class VentricularDetector {
 
     const rate = this.runRrN > 0 ? 60 / (this.runRrSum / this.runRrN) : 0;
     const c = this.cfg;
-    if (this.runLen >= c.vtMinBeats && rate >= c.vtMinRateBpm && this.runSudden() && this.runStable()) {
+    if (this.runLen >= c.vtMinBeats && rate >= c.vtMinRateBpm && !this.t.isActive('vtach') && this.runSudden() && this.runStable()) {
       if (this.t.onset('vtach', this.runStart, now, { beats: this.runLen, rateBpm: Math.round(rate) })) this.t.offset('vrun', this.runStart, now, { reason: 'became vtach' });
     } else if (this.runLen >= c.vrunMinBeats && !this.t.isActive('vtach')) {
       this.t.onset('vrun', this.runStart, now, { beats: this.runLen, rateBpm: Math.round(rate) });
