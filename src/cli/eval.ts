@@ -18,8 +18,9 @@ VEB and SVEB Se/+P/FPR when the test annotations carry beat classes; then the gr
 counts) and average (mean of per-record figures) lines. Paced records (102, 104, 107, 217)
 count for QRS detection but are left out of the VEB/SVEB aggregates; for them the paced-beat
 figures are printed instead (reference /, f, Q against test calls of class Q, which paced '/'
-calls from 'vigil analyze --paced' are). Rhythm episodes (epicmp style) and high-priority
-alarms (the NOTE "ALARM x" annotations 'vigil analyze' writes) follow when present.
+calls from 'vigil analyze --paced' are). Rhythm episodes (epicmp style; AF positive
+predictivity leaves out reference atrial flutter, as EC57 does) and high-priority alarms (the
+NOTE "ALARM x" annotations 'vigil analyze' writes) follow when present.
 
 Options:
   --data DIR           directory holding <record>.hea and <record>.atr (required)

@@ -13,6 +13,14 @@
  * reference one. Episode Se = detected / reference episodes, episode +P = true / test
  * episodes. Duration Se = overlapping time / reference time, duration +P = overlapping time
  * / test time. Figures are fractions, null when undefined.
+ *
+ * AF positive predictivity leaves out reference atrial flutter, as EC38/EC57 and WFDB epicmp
+ * do (its `find_exclusions`): a test AF episode wholly inside a reference "(AFL" interval is
+ * not counted; one that overlaps such an interval is judged and timed without the flutter
+ * part (trimmed at its start or end, or with an inner interval subtracted from its duration).
+ * Sensitivity has no exclusion. One deliberate difference from epicmp's C: when an episode
+ * starts inside an exclusion, epicmp adds the excluded part to the duration (a sign slip,
+ * `duration -= ep_start - ex_end`); here it is subtracted, as its comment intends.
  */
 import type { AnnotationSet } from '../wfdb/annotations.ts';
 import { AnnotationCode } from '../wfdb/codes.ts';
@@ -27,6 +35,9 @@ export interface Episode {
 
 /** Default labels scored: AF, atrial flutter, VT, ventricular flutter, VF. */
 export const EPISODE_LABELS: readonly string[] = ['AFIB', 'AFL', 'VT', 'VFL', 'VF'];
+
+/** Reference episodes of the value's label are left out of the key label's +P (EC57: AF +P without atrial flutter). */
+export const PPV_EXCLUSIONS: Readonly<Record<string, string>> = { AFIB: 'AFL' };
 
 /** Rhythm label of an aux string "(AFIB" -> "AFIB"; null when it is not a rhythm label. */
 export function rhythmLabel(aux: string | null | undefined): string | null {
@@ -70,6 +81,10 @@ export interface EpisodeScore {
   readonly refDetected: number;
   /** Test episodes overlapping a reference episode. */
   readonly testTrue: number;
+  /** Test episodes left out of +P because they lie wholly inside an exclusion (AF: reference flutter). */
+  readonly testExcluded: number;
+  /** Test time left out of +P (inside exclusions), seconds. */
+  readonly excludedS: number;
   /** Durations in seconds. */
   readonly refDurationS: number;
   readonly testDurationS: number;
@@ -84,13 +99,14 @@ function ratio(a: number, b: number): number | null {
   return b > 0 ? a / b : null;
 }
 
-function clip(list: readonly Episode[], label: string, start: number, end: number): Episode[] {
+/** Episodes of `label` (null: every label) clipped to [start, end). */
+function clip(list: readonly Episode[], label: string | null, start: number, end: number): Episode[] {
   const out: Episode[] = [];
   for (const e of list) {
-    if (e.label !== label) continue;
+    if (label !== null && e.label !== label) continue;
     const s = Math.max(e.start, start);
     const f = Math.min(e.end, end);
-    if (f > s) out.push({ label, start: s, end: f });
+    if (f > s) out.push({ label: e.label, start: s, end: f });
   }
   return out;
 }
@@ -104,6 +120,36 @@ export interface EpisodeOptions {
   startS?: number;
   /** Comparison end, seconds (default: endSample). */
   endS?: number;
+  /**
+   * Reference intervals left out of +P (default: none for compareEpisodes; scoreEpisodes
+   * passes the reference episodes named by PPV_EXCLUSIONS unless `exclusions` is false).
+   */
+  exclude?: readonly Episode[];
+}
+
+/**
+ * One test episode judged for +P without the excluded intervals (sorted, clipped, disjoint):
+ * null when wholly inside one, else its trimmed span and remaining duration (epicmp).
+ */
+function withoutExclusions(e: Episode, ex: readonly Episode[]): { span: Episode; duration: number } | null {
+  let start = e.start;
+  let end = e.end;
+  let duration = end - start;
+  for (const x of ex) {
+    if (end <= x.start) break;
+    if (x.start <= start && start <= x.end) {
+      if (end <= x.end) return null;
+      duration -= x.end - start;
+      start = x.end;
+    } else if (start <= x.start && x.start <= end) {
+      if (x.end < end) duration -= x.end - x.start;
+      else {
+        duration -= end - x.start;
+        end = x.start;
+      }
+    }
+  }
+  return { span: { label: e.label, start, end }, duration };
 }
 
 /** Score test episodes of one label against the reference ones. */
@@ -113,46 +159,66 @@ export function compareEpisodes(ref: readonly Episode[], test: readonly Episode[
   const r = clip(ref, label, start, end);
   const t = clip(test, label, start, end);
   let overlapSamples = 0;
-  const testHit = new Uint8Array(t.length);
   let refDetected = 0;
   for (const a of r) {
     let hit = false;
-    t.forEach((b, j) => {
+    for (const b of t) {
       const o = overlap(a, b);
       if (o > 0) {
         hit = true;
-        testHit[j] = 1;
         // Episodes of one label never overlap within a file, so summing pairwise
         // intersections measures the intersection of the two unions.
         overlapSamples += o;
       }
-    });
+    }
     if (hit) refDetected++;
   }
-  const testTrue = testHit.reduce((s, v) => s + v, 0);
+  // +P: each test episode without the excluded intervals (none unless asked).
+  const ex = clip(options.exclude ?? [], null, start, end).sort((a, b) => a.start - b.start);
+  let testEpisodes = 0;
+  let testTrue = 0;
+  let testExcluded = 0;
+  let testDur = 0;
+  let excluded = 0;
+  for (const b of t) {
+    const kept = withoutExclusions(b, ex);
+    if (kept === null) {
+      testExcluded++;
+      excluded += b.end - b.start;
+      continue;
+    }
+    testEpisodes++;
+    testDur += kept.duration;
+    excluded += b.end - b.start - kept.duration;
+    if (r.some((a) => overlap(a, kept.span) > 0)) testTrue++;
+  }
   const refDur = r.reduce((s, e) => s + e.end - e.start, 0);
-  const testDur = t.reduce((s, e) => s + e.end - e.start, 0);
   return {
     label,
     refEpisodes: r.length,
-    testEpisodes: t.length,
+    testEpisodes,
     refDetected,
     testTrue,
+    testExcluded,
+    excludedS: excluded / fs,
     refDurationS: refDur / fs,
     testDurationS: testDur / fs,
     overlapS: overlapSamples / fs,
     se: ratio(refDetected, r.length),
-    ppv: ratio(testTrue, t.length),
+    ppv: ratio(testTrue, testEpisodes),
     durationSe: ratio(overlapSamples, refDur),
     durationPpv: ratio(overlapSamples, testDur),
   };
 }
 
 /** Score every label of `labels` for one record. */
-export function scoreEpisodes(reference: AnnotationSet, test: AnnotationSet, fs: number, endSample: number, options: EpisodeOptions & { labels?: readonly string[] } = {}): EpisodeScore[] {
+export function scoreEpisodes(reference: AnnotationSet, test: AnnotationSet, fs: number, endSample: number, options: EpisodeOptions & { labels?: readonly string[]; exclusions?: boolean } = {}): EpisodeScore[] {
   const r = extractEpisodes(reference, endSample);
   const t = extractEpisodes(test, endSample);
-  return (options.labels ?? EPISODE_LABELS).map((l) => compareEpisodes(r, t, l, fs, endSample, options));
+  return (options.labels ?? EPISODE_LABELS).map((l) => {
+    const x = options.exclusions === false ? undefined : PPV_EXCLUSIONS[l];
+    return compareEpisodes(r, t, l, fs, endSample, { ...options, exclude: x === undefined ? undefined : r.filter((e) => e.label === x) });
+  });
 }
 
 export interface EpisodeAggregate {
@@ -170,6 +236,8 @@ export function aggregateEpisodes(scores: readonly EpisodeScore[], label: string
   const testEpisodes = sum((x) => x.testEpisodes);
   const refDetected = sum((x) => x.refDetected);
   const testTrue = sum((x) => x.testTrue);
+  const testExcluded = sum((x) => x.testExcluded);
+  const excludedS = sum((x) => x.excludedS);
   const refDurationS = sum((x) => x.refDurationS);
   const testDurationS = sum((x) => x.testDurationS);
   const overlapS = sum((x) => x.overlapS);
@@ -180,6 +248,8 @@ export function aggregateEpisodes(scores: readonly EpisodeScore[], label: string
       testEpisodes,
       refDetected,
       testTrue,
+      testExcluded,
+      excludedS,
       refDurationS,
       testDurationS,
       overlapS,

@@ -1,7 +1,7 @@
 /** Fixed-width text tables of EC57 results, for `vigil eval`. */
 import type { BxbResult } from './bxb.ts';
 import { pacedStats, type BxbAggregate } from './stats.ts';
-import type { EpisodeAggregate } from './epicmp.ts';
+import { PPV_EXCLUSIONS, type EpisodeAggregate } from './epicmp.ts';
 import { VT_MIN_BEATS, VT_MIN_RATE_BPM, type AlarmAggregate } from './alarms.ts';
 
 /** Percentage with 2 decimals, '-' for an undefined figure (as bxb prints). */
@@ -62,6 +62,12 @@ export function formatEpisodeTable(aggs: readonly EpisodeAggregate[]): string {
     const g = a.gross;
     if (g.refEpisodes === 0 && g.testEpisodes === 0) continue;
     lines.push(row([g.label, String(g.refEpisodes), String(g.refDetected), String(g.testEpisodes), String(g.testTrue), pct(g.se), pct(g.ppv), pct(g.durationSe), pct(g.durationPpv)], widths));
+  }
+  for (const a of aggs) {
+    const g = a.gross;
+    const x = PPV_EXCLUSIONS[g.label];
+    if (x === undefined || (g.testExcluded === 0 && g.excludedS === 0)) continue;
+    lines.push(`${g.label} +P leaves out reference ${x} (EC57, as epicmp): ${g.testExcluded} test episode(s) wholly inside it not counted, ${g.excludedS.toFixed(1)} s of test ${g.label} time left out.`);
   }
   return lines.join('\n') + '\n';
 }

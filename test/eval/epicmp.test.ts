@@ -85,4 +85,44 @@ describe('eval/epicmp: episodes', () => {
     assert.equal(agg.average.durationSe, 0.25);
     assert.equal(agg.average.ppv, 1); // only record 1 has test episodes
   });
+
+  describe('AF +P leaves out reference atrial flutter (EC57, epicmp find_exclusions)', () => {
+    const afl: Episode[] = [{ label: 'AFL', start: 2000, end: 4000 }];
+    const refAf: Episode[] = [{ label: 'AFIB', start: 0, end: 1000 }, { label: 'AFIB', start: 6000, end: 8000 }];
+
+    it('a test AF episode wholly inside flutter is not counted; sensitivity is untouched', () => {
+      const s = compareEpisodes(refAf, [{ label: 'AFIB', start: 2500, end: 3500 }], 'AFIB', FS, 10_000, { startS: 0, exclude: afl });
+      assert.deepEqual([s.testEpisodes, s.testTrue, s.testExcluded, s.ppv, s.refDetected], [0, 0, 1, null, 0]);
+      assert.equal(s.excludedS, 10);
+      const plain = compareEpisodes(refAf, [{ label: 'AFIB', start: 2500, end: 3500 }], 'AFIB', FS, 10_000, { startS: 0 });
+      assert.deepEqual([plain.testEpisodes, plain.testTrue, plain.ppv], [1, 0, 0]);
+    });
+
+    it('an episode reaching past the flutter is judged on what is left: true if that overlaps AF', () => {
+      // [1500, 7000): flutter [2000, 4000) inside it is subtracted; the rest overlaps AF [6000, 8000).
+      const s = compareEpisodes(refAf, [{ label: 'AFIB', start: 1500, end: 7000 }], 'AFIB', FS, 10_000, { startS: 0, exclude: afl });
+      assert.deepEqual([s.testEpisodes, s.testTrue, s.testExcluded], [1, 1, 0]);
+      assert.equal(s.testDurationS, 35);
+      assert.equal(s.excludedS, 20);
+      assert.equal(s.durationPpv, 10 / 35);
+    });
+
+    it('a start inside the flutter is moved to its end, an end inside it to its start; a sliver left over is still false', () => {
+      const late = compareEpisodes(refAf, [{ label: 'AFIB', start: 3000, end: 4500 }], 'AFIB', FS, 10_000, { startS: 0, exclude: afl });
+      assert.deepEqual([late.testEpisodes, late.testTrue, late.testDurationS, late.excludedS], [1, 0, 5, 10]);
+      const early = compareEpisodes(refAf, [{ label: 'AFIB', start: 1900, end: 3000 }], 'AFIB', FS, 10_000, { startS: 0, exclude: afl });
+      assert.deepEqual([early.testEpisodes, early.testTrue, early.testDurationS, early.excludedS], [1, 0, 1, 10]);
+    });
+
+    it('scoreEpisodes applies it to AFIB from the reference (AFL), and not when exclusions are off', () => {
+      const r = ann([[0, '+', '(N'], [1000, '+', '(AFL'], [3000, '+', '(AFIB'], [4000, '+', '(N']]);
+      const t = ann([[0, '+', '(N'], [1200, '+', '(AFIB'], [2000, '+', '(N'], [3100, '+', '(AFIB'], [3500, '+', '(N']]);
+      const [on] = scoreEpisodes(r, t, FS, 5000, { startS: 0, labels: ['AFIB'] });
+      assert.deepEqual([on!.testEpisodes, on!.testTrue, on!.testExcluded, on!.ppv], [1, 1, 1, 1]);
+      const [off] = scoreEpisodes(r, t, FS, 5000, { startS: 0, labels: ['AFIB'], exclusions: false });
+      assert.deepEqual([off!.testEpisodes, off!.testTrue, off!.testExcluded, off!.ppv], [2, 1, 0, 0.5]);
+      const agg = aggregateEpisodes([on!], 'AFIB');
+      assert.deepEqual([agg.gross.testExcluded, agg.gross.excludedS], [1, 8]);
+    });
+  });
 });
