@@ -4,8 +4,9 @@
  *
  * Three sources feed the alarm manager:
  * - rhythm: the ECG rhythm detectors (src/detect/conditions.ts is the single source of their
- *   priority, latching and switch-off rules; the detectors already apply their own delays,
- *   e.g. 4 s of no QRS for asystole, so the alarm-condition delay here is 0);
+ *   priority, latching, switch-off rules and alarm-condition delay; most detectors already
+ *   apply their own delay, e.g. 4 s of no QRS for asystole, so theirs is 0; the HR limits
+ *   have 10 s, as the pulse-rate limits below);
  * - limit: vital signs from devices against per-bed high/low limits, with an alarm-condition
  *   delay and hysteresis (IEC 60601-1-8 6.1.2: the delay keeps a transient from alarming; the
  *   hysteresis keeps a value hovering at a limit from flapping);
@@ -65,7 +66,7 @@ const RHYTHM: AlarmConditionDef[] = CONDITIONS.map((c) => ({
   priority: c.priority,
   latching: c.latching,
   canDisable: c.canDisable,
-  delayMs: 0,
+  delayMs: (c.alarmDelayS ?? 0) * 1000,
   escalateAfterMs: !c.technical && c.priority === 'medium' ? ESCALATE_MS : null,
 }));
 

@@ -67,6 +67,12 @@ export interface ConditionDef {
   readonly mitAux: string | null;
   /** Thresholds and delays the detector takes, with defaults and allowed ranges. */
   readonly params: readonly ConditionParam[];
+  /**
+   * Alarm-condition delay (IEC 60601-1-8 6.1.2), seconds: the alarm manager sounds only when
+   * the condition has held this long (per bed: config `alarms.delaysS`). Absent: 0, for the
+   * conditions whose detector already has its own delay (4 s of no QRS, the 5th V beat ...).
+   */
+  readonly alarmDelayS?: number;
   readonly describe: string;
 }
 
@@ -124,11 +130,16 @@ export const CONDITIONS: readonly ConditionDef[] = [
   {
     id: 'hr-low', name: 'HR Low', technical: false, priority: 'medium', latching: false, canDisable: true, mitAux: null,
     params: [p('hrLowBpm', 'bpm', 50, 15, 250, 'monitor HR below this')],
+    // As the pulse-rate limits of the alarm table: a rate hovering at a limit (mitdb 203's
+    // AF at ~120/min: 54 HR High conditions in 30 min, most 0.5-6 s long) sounds once, not
+    // every few seconds. Extreme brady/tachy (high priority) have no delay.
+    alarmDelayS: 10,
     describe: 'heart rate below the low limit',
   },
   {
     id: 'hr-high', name: 'HR High', technical: false, priority: 'medium', latching: false, canDisable: true, mitAux: null,
     params: [p('hrHighBpm', 'bpm', 120, 20, 300, 'monitor HR above this')],
+    alarmDelayS: 10,
     describe: 'heart rate above the high limit',
   },
   {
@@ -189,6 +200,9 @@ export function validateConditionTable(table: readonly ConditionDef[]): Readonly
     if (c.technical && c.priority === 'high') throw bad(`${at}.priority`, 'technical conditions are medium or low priority here');
     if (c.technical && c.mitAux !== null) throw bad(`${at}.mitAux`, 'technical conditions are not rhythms');
     if (c.mitAux !== null && !/^\([A-Z]{1,6}$/.test(c.mitAux)) throw bad(`${at}.mitAux`, `"${c.mitAux}" is not an MIT rhythm label like "(AFIB"`);
+    if (c.alarmDelayS !== undefined && !(c.alarmDelayS >= 0 && c.alarmDelayS <= 120)) throw bad(`${at}.alarmDelayS`, 'must be 0..120 s');
+    // A life-threatening condition is never held back by the alarm manager.
+    if (c.priority === 'high' && (c.alarmDelayS ?? 0) > 0) throw bad(`${at}.alarmDelayS`, 'high-priority conditions have no alarm delay here');
     c.params.forEach((q, j) => {
       const pa = `${at}.params[${j}]`;
       if (!/^[a-z][A-Za-z0-9]*$/.test(q.key)) throw bad(`${pa}.key`, `bad key "${q.key}"`);

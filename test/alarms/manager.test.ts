@@ -137,18 +137,18 @@ describe('AlarmManager', () => {
   it('escalates a medium alarm left unacknowledged (default 2 min), not an acknowledged one', () => {
     const { mgr, sink, clock } = setup();
     mgr.setCondition('afib', 'ecg', true);
-    mgr.setCondition('hr-high', 'ecg', true);
-    mgr.acknowledge('hr-high@ecg', 'n');
+    mgr.setCondition('pause', 'ecg', true);
+    mgr.acknowledge('pause@ecg', 'n');
     clock.advance(119_000);
     assert.equal(mgr.alarms().find((a) => a.condition === 'afib')?.priority, 'medium');
     clock.advance(1_000);
     const af = mgr.alarms().find((a) => a.condition === 'afib');
     assert.equal(af?.priority, 'high');
     assert.equal(af?.escalated, true);
-    assert.equal(mgr.alarms().find((a) => a.condition === 'hr-high')?.priority, 'medium');
+    assert.equal(mgr.alarms().find((a) => a.condition === 'pause')?.priority, 'medium');
     assert.equal(mgr.audio().tone, 'high');
     assert.ok(sink.events().includes('escalated afib@ecg'));
-    assert.ok(!sink.events().includes('escalated hr-high@ecg'));
+    assert.ok(!sink.events().includes('escalated pause@ecg'));
   });
 
   it('technical and low alarms do not escalate; escalation can be turned off per bed', () => {
@@ -197,6 +197,29 @@ describe('AlarmManager', () => {
     assert.equal(a?.value, 88);
     assert.deepEqual(a?.limits, { low: 90, high: 100.5 });
     assert.match(a?.label ?? '', /SpO2 Low 88 < 90 %/);
+  });
+
+  it('ECG HR limits have a 10-s alarm-condition delay (a rate hovering at a limit); extreme brady/tachy none; a bed may change it', () => {
+    const { mgr, clock, sink } = setup();
+    for (let i = 0; i < 5; i++) {
+      mgr.setCondition('hr-high', 'ecg', true);
+      clock.advance(6_000);
+      mgr.setCondition('hr-high', 'ecg', false);
+      clock.advance(1_000);
+    }
+    mgr.setCondition('hr-low', 'ecg', true);
+    clock.advance(9_900);
+    mgr.setCondition('hr-low', 'ecg', false);
+    assert.equal(mgr.alarms().length, 0, 'conditions shorter than 10 s sound nothing');
+    mgr.setCondition('extreme-tachy', 'ecg', true);
+    assert.equal(mgr.alarms()[0]?.condition, 'extreme-tachy', 'extreme tachycardia sounds at once');
+    mgr.setCondition('hr-high', 'ecg', true);
+    clock.advance(10_000);
+    assert.deepEqual(mgr.alarms().map((a) => a.condition).sort(), ['extreme-tachy', 'hr-high']);
+    assert.deepEqual(sink.events().filter((e) => e.startsWith('onset')), ['onset extreme-tachy@ecg', 'onset hr-high@ecg']);
+    const bed = setup({ delaysMs: { 'hr-high': 0 } });
+    bed.mgr.setCondition('hr-high', 'ecg', true);
+    assert.equal(bed.mgr.alarms()[0]?.condition, 'hr-high', 'config alarms.delaysS overrides the default');
   });
 
   it('hysteresis: a value hovering at the limit does not flap', () => {

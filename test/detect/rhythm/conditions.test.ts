@@ -57,6 +57,10 @@ describe('condition table', () => {
     throwsCode(() => validateConditionTable(CONDITIONS.slice(1)), 'VIGIL_CONDITION_TABLE_INVALID', '(table)');
     const lo = CONDITIONS.findIndex((c) => c.id === 'lead-off');
     throwsCode(() => validateConditionTable(mutate(lo, { priority: 'high' })), 'VIGIL_CONDITION_TABLE_INVALID', `[${lo}].priority`);
+    throwsCode(() => validateConditionTable(mutate(0, { alarmDelayS: 5 })), 'VIGIL_CONDITION_TABLE_INVALID', '[0].alarmDelayS');
+    const hi = CONDITIONS.findIndex((c) => c.id === 'hr-high');
+    throwsCode(() => validateConditionTable(mutate(hi, { alarmDelayS: -1 })), 'VIGIL_CONDITION_TABLE_INVALID', `[${hi}].alarmDelayS`);
+    throwsCode(() => validateConditionTable(mutate(hi, { alarmDelayS: 121 })), 'VIGIL_CONDITION_TABLE_INVALID', `[${hi}].alarmDelayS`);
   });
 
   it('rejects bad rhythm configuration', () => {
