@@ -6,7 +6,7 @@
  * - rhythm: the ECG rhythm detectors (src/detect/conditions.ts is the single source of their
  *   priority, latching, switch-off rules and alarm-condition delay; most detectors already
  *   apply their own delay, e.g. 4 s of no QRS for asystole, so theirs is 0; the HR limits
- *   have 10 s, as the pulse-rate limits below);
+ *   have 5 s);
  * - limit: vital signs from devices against per-bed high/low limits, with an alarm-condition
  *   delay and hysteresis (IEC 60601-1-8 6.1.2: the delay keeps a transient from alarming; the
  *   hysteresis keeps a value hovering at a limit from flapping);

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ScenarioSpec } from '../../../drivers/synthetic/scenario.ts';
+import { ALARM_CONDITIONS } from '../../../src/alarms/table.ts';
 import { conditionsSeen, episodes, runScenario } from './support.ts';
 
 /** Beats reach the monitor ~0.45 s after the R peak; decisions run every quarter second here. */
@@ -108,17 +109,25 @@ describe('rhythm detectors on the synthetic patient', function () {
     assert.equal(episodes(r.events, 'asystole').length, 0);
   });
 
-  it('HR limits: tachycardia within 11 s of the step (IEC 60601-2-27), brady likewise, with offsets', () => {
+  // Time to alarm = the detector's decision + the alarm manager's alarm-condition delay of the table.
+  const alarmDelay = (id: string): number => (ALARM_CONDITIONS.find((c) => c.id === id)?.delayMs ?? Number.NaN) / 1000;
+
+  it('HR limits: the tachycardia alarm within 11 s of the step (IEC 60601-2-27), brady likewise, with offsets', () => {
     const spec: ScenarioSpec = { segments: [{ durationS: 30, rhythm: 'sinus', hr: 75 }, { durationS: 30, rhythm: 'sinus', hr: 140 }, { durationS: 30, rhythm: 'sinus', hr: 75 }, { durationS: 30, rhythm: 'sinus', hr: 30 }, { durationS: 30, rhythm: 'sinus', hr: 75 }] };
     const r = runScenario(spec, 150);
     const hi = episodes(r.events, 'hr-high');
     assert.equal(hi.length, 1);
-    assert.ok(hi[0]!.detectedAt - 30 * r.fs <= 11 * r.fs && hi[0]!.end < 70 * r.fs);
+    assert.ok(alarmDelay('hr-high') > 0, 'the HR limits have an alarm-condition delay');
+    const toAlarm = (hi[0]!.detectedAt - 30 * r.fs) / r.fs + alarmDelay('hr-high');
+    assert.ok(toAlarm <= 11 && hi[0]!.end < 70 * r.fs, `HR High alarm ${toAlarm.toFixed(1)} s after the step`);
     const lo = episodes(r.events, 'hr-low');
     const xb = episodes(r.events, 'extreme-brady');
     assert.equal(lo.length, 1);
     assert.equal(xb.length, 1);
-    assert.ok(xb[0]!.detectedAt - 90 * r.fs <= 11 * r.fs && xb[0]!.end < 135 * r.fs);
+    assert.ok(xb[0]!.end < 135 * r.fs);
+    // The first alarm after the step to 30/min (extreme brady, no delay; HR Low comes later).
+    const first = Math.min((xb[0]!.detectedAt - 90 * r.fs) / r.fs + alarmDelay('extreme-brady'), (lo[0]!.detectedAt - 90 * r.fs) / r.fs + alarmDelay('hr-low'));
+    assert.ok(first <= 11, `first brady alarm ${first.toFixed(1)} s after the step`);
     assert.ok(!conditionsSeen(r.events).has('asystole'));
   });
 
@@ -129,6 +138,17 @@ describe('rhythm detectors on the synthetic patient', function () {
     assert.ok(Math.abs(eps[0]!.start - 30 * r.fs) <= 5 * r.fs && Math.abs(eps[0]!.end - 45 * r.fs) <= 5 * r.fs);
     const seen = conditionsSeen(r.events);
     assert.ok(!seen.has('asystole') && !seen.has('pause'));
+  });
+
+  it('HR limits: a step across one limit only (75 -> 140, 75 -> 45 bpm) alarms within 11 s, the 5-s delay included', () => {
+    for (const hr of [140, 45]) {
+      const r = runScenario({ segments: [{ durationS: 30, rhythm: 'sinus', hr: 75 }, { durationS: 30, rhythm: 'sinus', hr }] }, 60);
+      const id = hr > 75 ? 'hr-high' : 'hr-low';
+      const eps = episodes(r.events, id);
+      assert.equal(eps.length, 1, id);
+      const toAlarm = (eps[0]!.detectedAt - 30 * r.fs) / r.fs + alarmDelay(id);
+      assert.ok(toAlarm <= 11, `${id} alarm ${toAlarm.toFixed(1)} s after the step to ${hr}/min`);
+    }
   });
 
   for (const hr of [40, 60, 90, 115, 150, 180]) {
