@@ -41,6 +41,13 @@ const LOW_QUALITY = 0.2;
 const LOW_QUALITY_OF_8 = 5;
 /** ... and it ends after this many beats in a row at LOW_QUALITY or better (not on a short lull in the noise). */
 const CLEAN_BEATS = 16;
+/**
+ * Noise from the detections' shapes (credible.ts CONSISTENCY_RING): this many of the last
+ * NOISY_OF detections repeat no recent shape (consistency below INCONSISTENT). Ends when at
+ * most one of the last NOISY_OF does not.
+ */
+const INCONSISTENT = 0.5;
+const INCONSISTENT_OF_8 = 6;
 import { VF_TUNING, VfDetector, type VfFeatures } from './vf.ts';
 
 export interface RhythmMonitorOptions {
@@ -85,6 +92,11 @@ export class RhythmMonitor {
   private lowQCount = 0;
   private qualityNoise = false;
   private cleanRun = 0;
+  /** Shape verdicts of the last NOISY_OF detections (1 = inconsistent), and their sum. */
+  private readonly shapeBad = new Uint8Array(NOISY_OF);
+  private shapeIdx = 0;
+  private shapeCount = 0;
+  private shapeNoise = false;
   /** Latest single-lead QRS evidence judged (onBeatEvidence). */
   private evidenceSeen = -1;
   private windowNoise = false;
@@ -226,6 +238,7 @@ export class RhythmMonitor {
     if (!vfib) {
       this.judgeDetections(b.sample, credible, now);
       this.judgeQuality(b.sample, b.quality, now);
+      this.judgeShapes(b.sample, this.credibility.lastConsistency, now);
     }
     if (!credible) {
       this.vent.onBeat(b.sample, b.rrPrevS, 'Q', now);
@@ -299,6 +312,28 @@ export class RhythmMonitor {
     }
   }
 
+  /**
+   * Most of the recent detections repeat none of the recent shapes (INCONSISTENT_OF_8 of the
+   * last NOISY_OF below INCONSISTENT): the "beats" are noise, even where each looks credible on
+   * its own and the engine's quality is middling. Heavy muscle noise on a flat line (an
+   * asystole under 0.4 mV RMS of noise, `npm run eval:asystole`) is the case: without this the
+   * hub showed a heart rate and raised nothing. Like the other detection-based sources, it
+   * does not stop the asystole clock.
+   */
+  private judgeShapes(sample: number, consistency: number, now: number): void {
+    const bad = consistency < INCONSISTENT ? 1 : 0;
+    this.shapeCount += bad - (this.shapeBad[this.shapeIdx] as number);
+    this.shapeBad[this.shapeIdx] = bad;
+    this.shapeIdx = (this.shapeIdx + 1) % NOISY_OF;
+    if (!this.shapeNoise && this.shapeCount >= INCONSISTENT_OF_8) {
+      this.shapeNoise = true;
+      this.noiseOnset(sample, now, { reason: 'QRS shapes inconsistent', inconsistent: this.shapeCount });
+    } else if (this.shapeNoise && this.shapeCount <= 1) {
+      this.shapeNoise = false;
+      this.noiseMaybeOffset(sample, now);
+    }
+  }
+
   /** The ECG cannot be analysed: the noise technical condition (not over a lead-off), arrhythmia onsets suspended. */
   private noiseOnset(sample: number, now: number, detail: Record<string, number | string>): void {
     if (!this.t.isActive('lead-off')) this.t.onset('noise', sample, now, detail);
@@ -307,7 +342,7 @@ export class RhythmMonitor {
 
   /** A noise source cleared: the condition ends when none is left. */
   private noiseMaybeOffset(sample: number, now: number): void {
-    if (this.windowNoise || this.detectionNoise || this.qualityNoise) return;
+    if (this.windowNoise || this.detectionNoise || this.qualityNoise || this.shapeNoise) return;
     this.t.offset('noise', sample, now);
     this.t.suspended = false;
   }

@@ -212,4 +212,49 @@ describe('QRS credibility (asystole in noise)', () => {
     assert.ok(!run('A').some((e) => e.condition === 'asystole'), 'evidence of the patient\'s QRS on lead 1');
     assert.ok(run('noise').some((e) => e.condition === 'asystole' && e.phase === 'onset'), 'noise evidence does not hide the asystole');
   });
+
+  it('shape consistency: a repeated form (or two alternating ones) scores high, noise of QRS size low', () => {
+    const rand = rng(21);
+    const c = new QrsCredibility(FS, PTS);
+    let t = warm(c, rand);
+    assert.ok(c.lastConsistency > 0.95, `normal beat ${c.lastConsistency}`);
+    for (let i = 0; i < 8; i++) {
+      t += 0.6 * FS;
+      c.judge(beat(t, i % 2 ? 'B' : 'A', 1, rand));
+      if (i >= 2) assert.ok(c.lastConsistency > 0.95, `bigeminy beat ${i}: ${c.lastConsistency}`);
+    }
+    let low = 0;
+    for (let i = 0; i < 8; i++) {
+      t += 0.7 * FS;
+      c.judge(beat(t, 'noise', 0.6, rand, 1, 0.6));
+      if (c.lastConsistency < 0.5) low++;
+    }
+    assert.ok(low >= 7, `noise detections below 0.5: ${low} of 8`);
+  });
+
+  it('in the monitor: detections of QRS size and middling quality that repeat no shape raise "ECG noisy" (an asystole under heavy muscle noise); a bigeminy does not', () => {
+    const run = (noisy: boolean): RhythmEvent[] => {
+      const rand = rng(23);
+      const mon = new RhythmMonitor({ sampleRate: FS });
+      const events: RhythmEvent[] = [];
+      let t = FS;
+      let prev = -1;
+      const push = (b: Beat): void => {
+        b.rrPrevS = prev < 0 ? null : (t - prev) / FS;
+        prev = t;
+        mon.onBeats([b]);
+        mon.advance(t + FS / 2);
+        events.push(...mon.drain());
+      };
+      for (let i = 0; i < 20; i++, t += 0.8 * FS) push(beat(t, 'A', 1, rand));
+      for (let i = 0; i < 16; i++, t += Math.round((0.4 + 0.5 * (rand() + 0.5)) * FS)) push(noisy ? beat(t, 'noise', 0.5, rand, 1, 0.6) : beat(t, i % 2 ? 'B' : 'A', 1, rand));
+      events.push(...mon.finish(t));
+      return events;
+    };
+    const noise = run(true).filter((e) => e.condition === 'noise' && e.phase === 'onset');
+    assert.equal(noise.length, 1);
+    assert.equal(noise[0]!.detail?.reason, 'QRS shapes inconsistent');
+    assert.ok(!run(false).some((e) => e.condition === 'noise'), 'two forms that repeat are not noise');
+  });
 });
+
