@@ -50,6 +50,26 @@ const INCONSISTENT = 0.5;
 const INCONSISTENT_OF_8 = 6;
 import { VF_TUNING, VfDetector, type VfFeatures } from './vf.ts';
 
+/** Yes/no verdicts on the last NOISY_OF beats (fixed ring, nothing allocated per beat), for one noise source. */
+class NoiseVote {
+  private readonly ring = new Uint8Array(NOISY_OF);
+  private idx = 0;
+  /** Yes verdicts among the last NOISY_OF. */
+  count = 0;
+  /** No verdicts in a row, up to now. */
+  noRun = 0;
+  /** This source holds the noise condition. */
+  active = false;
+
+  push(yes: boolean): void {
+    const v = yes ? 1 : 0;
+    this.count += v - (this.ring[this.idx] as number);
+    this.ring[this.idx] = v;
+    this.idx = (this.idx + 1) % NOISY_OF;
+    this.noRun = yes ? 0 : this.noRun + 1;
+  }
+}
+
 export interface RhythmMonitorOptions {
   sampleRate: number;
   config?: Partial<RhythmConfig>;
@@ -81,22 +101,10 @@ export class RhythmMonitor {
   private vfStrict = 0;
   private vfOrganised = 0;
   private readonly credibility: QrsCredibility;
-  /** Credibility verdicts of the last NOISY_OF detections (1 = rejected), and their sum. */
-  private readonly judged = new Uint8Array(NOISY_OF);
-  private judgedIdx = 0;
-  private judgedRejected = 0;
-  private detectionNoise = false;
-  /** Quality verdicts of the last NOISY_OF beats (1 = below LOW_QUALITY), and their sum. */
-  private readonly lowQ = new Uint8Array(NOISY_OF);
-  private lowQIdx = 0;
-  private lowQCount = 0;
-  private qualityNoise = false;
-  private cleanRun = 0;
-  /** Shape verdicts of the last NOISY_OF detections (1 = inconsistent), and their sum. */
-  private readonly shapeBad = new Uint8Array(NOISY_OF);
-  private shapeIdx = 0;
-  private shapeCount = 0;
-  private shapeNoise = false;
+  /** Beat-based sources of the noise condition: detections not credible, low quality, inconsistent shapes. */
+  private readonly rejectedVote = new NoiseVote();
+  private readonly lowQualityVote = new NoiseVote();
+  private readonly shapeVote = new NoiseVote();
   /** Latest single-lead QRS evidence judged (onBeatEvidence). */
   private evidenceSeen = -1;
   private windowNoise = false;
@@ -278,17 +286,9 @@ export class RhythmMonitor {
    * detections hold at most one rejection.
    */
   private judgeDetections(sample: number, credible: boolean, now: number): void {
-    const old = this.judged[this.judgedIdx] as number;
-    this.judged[this.judgedIdx] = credible ? 0 : 1;
-    this.judgedIdx = (this.judgedIdx + 1) % NOISY_OF;
-    this.judgedRejected += (credible ? 0 : 1) - old;
-    if (!this.detectionNoise && this.judgedRejected >= NOISY_REJECTED) {
-      this.detectionNoise = true;
-      this.noiseOnset(sample, now, { reason: 'detections not credible', rejected: this.judgedRejected });
-    } else if (this.detectionNoise && this.judgedRejected <= 1) {
-      this.detectionNoise = false;
-      this.noiseMaybeOffset(sample, now);
-    }
+    const v = this.rejectedVote;
+    v.push(!credible);
+    this.noiseVote(v, v.count >= NOISY_REJECTED, v.count <= 1, sample, now, 'detections not credible', 'rejected');
   }
 
   /**
@@ -298,18 +298,9 @@ export class RhythmMonitor {
    * than at the end of a 5-s window. Ends after CLEAN_BEATS beats in a row of good quality.
    */
   private judgeQuality(sample: number, quality: number, now: number): void {
-    const low = quality < LOW_QUALITY ? 1 : 0;
-    this.lowQCount += low - (this.lowQ[this.lowQIdx] as number);
-    this.lowQ[this.lowQIdx] = low;
-    this.lowQIdx = (this.lowQIdx + 1) % NOISY_OF;
-    this.cleanRun = low ? 0 : this.cleanRun + 1;
-    if (!this.qualityNoise && this.lowQCount >= LOW_QUALITY_OF_8) {
-      this.qualityNoise = true;
-      this.noiseOnset(sample, now, { reason: 'low signal quality', lowBeats: this.lowQCount });
-    } else if (this.qualityNoise && this.cleanRun >= CLEAN_BEATS) {
-      this.qualityNoise = false;
-      this.noiseMaybeOffset(sample, now);
-    }
+    const v = this.lowQualityVote;
+    v.push(quality < LOW_QUALITY);
+    this.noiseVote(v, v.count >= LOW_QUALITY_OF_8, v.noRun >= CLEAN_BEATS, sample, now, 'low signal quality', 'lowBeats');
   }
 
   /**
@@ -321,15 +312,18 @@ export class RhythmMonitor {
    * does not stop the asystole clock.
    */
   private judgeShapes(sample: number, consistency: number, now: number): void {
-    const bad = consistency < INCONSISTENT ? 1 : 0;
-    this.shapeCount += bad - (this.shapeBad[this.shapeIdx] as number);
-    this.shapeBad[this.shapeIdx] = bad;
-    this.shapeIdx = (this.shapeIdx + 1) % NOISY_OF;
-    if (!this.shapeNoise && this.shapeCount >= INCONSISTENT_OF_8) {
-      this.shapeNoise = true;
-      this.noiseOnset(sample, now, { reason: 'QRS shapes inconsistent', inconsistent: this.shapeCount });
-    } else if (this.shapeNoise && this.shapeCount <= 1) {
-      this.shapeNoise = false;
+    const v = this.shapeVote;
+    v.push(consistency < INCONSISTENT);
+    this.noiseVote(v, v.count >= INCONSISTENT_OF_8, v.count <= 1, sample, now, 'QRS shapes inconsistent', 'inconsistent');
+  }
+
+  /** A beat-based noise source switches on (`on`) or off (`off`); the onset's detail names it and its count. */
+  private noiseVote(v: NoiseVote, on: boolean, off: boolean, sample: number, now: number, reason: string, key: string): void {
+    if (!v.active && on) {
+      v.active = true;
+      this.noiseOnset(sample, now, { reason, [key]: v.count });
+    } else if (v.active && off) {
+      v.active = false;
       this.noiseMaybeOffset(sample, now);
     }
   }
@@ -342,7 +336,7 @@ export class RhythmMonitor {
 
   /** A noise source cleared: the condition ends when none is left. */
   private noiseMaybeOffset(sample: number, now: number): void {
-    if (this.windowNoise || this.detectionNoise || this.qualityNoise || this.shapeNoise) return;
+    if (this.windowNoise || this.rejectedVote.active || this.lowQualityVote.active || this.shapeVote.active) return;
     this.t.offset('noise', sample, now);
     this.t.suspended = false;
   }
