@@ -3,7 +3,7 @@
  * annotations, record by record, with gross and average figures (src/eval/).
  */
 import { VigilError } from '../core/errors.ts';
-import { aggregate, aggregateAlarms, aggregateEpisodes, EPISODE_LABELS, formatAlarmTable, formatBxbTable, formatEpisodeTable, listRecords, pacedStats, scoreRecord, type RecordScore, type ScoreOptions } from '../eval/index.ts';
+import { aggregate, aggregateAlarms, aggregateEpisodes, aggregateRuns, EPISODE_LABELS, formatAlarmTable, formatBxbTable, formatEpisodeTable, formatRunTable, listRecords, pacedStats, scoreRecord, type RecordScore, type ScoreOptions } from '../eval/index.ts';
 import { EXIT_OK, num, parse, report, str, type CommandSpec, type Io } from './common.ts';
 
 export const evalSpec: CommandSpec = {
@@ -18,7 +18,9 @@ VEB and SVEB Se/+P/FPR when the test annotations carry beat classes; then the gr
 counts) and average (mean of per-record figures) lines. Paced records (102, 104, 107, 217)
 count for QRS detection but are left out of the VEB/SVEB aggregates; for them the paced-beat
 figures are printed instead (reference /, f, Q against test calls of class Q, which paced '/'
-calls from 'vigil analyze --paced' are). Rhythm episodes (epicmp style; AF positive
+calls from 'vigil analyze --paced' are). Ectopic runs run by run (rxr style: VE and SVE
+couplets, short runs of 3-5, long runs of 6 or more, VF and AF counting as long runs),
+rhythm episodes (epicmp style; AF positive
 predictivity leaves out reference atrial flutter, as EC57 does) and high-priority alarms (the
 NOTE "ALARM x" annotations 'vigil analyze' writes) follow when present.
 
@@ -98,13 +100,17 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
     const agg = aggregate(bxb);
     const episodeAggs = EPISODE_LABELS.map((l) => aggregateEpisodes(scores.flatMap((s) => s.episodes), l));
     const alarms = aggregateAlarms(scores.map((s) => s.alarms));
+    // Runs as EC57 reports them: paced records left out, as for VEB/SVEB.
+    const runRecords = scores.filter((s) => !agg.pacedExcluded.includes(s.record)).map((s) => s.runs);
+    const runs = { ve: aggregateRuns(runRecords, 've'), sve: aggregateRuns(runRecords, 'sve') };
     if (json) {
       const episodes = Object.fromEntries(episodeAggs.map((a) => [a.gross.label, a]));
       // Paced-beat recognition on the paced records (not an EC57 figure; see pacedStats).
       const paced = Object.fromEntries(bxb.filter((b) => agg.pacedExcluded.includes(b.record)).map((b) => [b.record, pacedStats(b.matrix)]));
-      io.out(JSON.stringify({ ok: true, data, testDir: testDir ?? data, annotator: opts.testAnnotator, refAnnotator: opts.refAnnotator, skipped, records: scores, aggregate: agg, episodes, alarms, paced }) + '\n');
+      io.out(JSON.stringify({ ok: true, data, testDir: testDir ?? data, annotator: opts.testAnnotator, refAnnotator: opts.refAnnotator, skipped, records: scores, aggregate: agg, episodes, runs, alarms, paced }) + '\n');
     } else {
       io.out(formatBxbTable(bxb, agg, bxb.some((b) => b.testClassified)));
+      if (bxb.some((b) => b.testClassified)) io.out(formatRunTable(runs.ve, runs.sve, runRecords.length, agg.pacedExcluded));
       if (episodeAggs.some((a) => a.gross.refEpisodes > 0 || a.gross.testEpisodes > 0)) io.out(formatEpisodeTable(episodeAggs));
       if (alarms.some((a) => a.total > 0)) io.out(formatAlarmTable(alarms));
     }

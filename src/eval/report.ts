@@ -3,6 +3,7 @@ import type { BxbResult } from './bxb.ts';
 import { pacedStats, type BxbAggregate } from './stats.ts';
 import { PPV_EXCLUSIONS, type EpisodeAggregate } from './epicmp.ts';
 import { VT_MIN_BEATS, VT_MIN_RATE_BPM, type AlarmAggregate } from './alarms.ts';
+import type { RunScore, RunStat } from './rxr.ts';
 
 /** Percentage with 2 decimals, '-' for an undefined figure (as bxb prints). */
 export function pct(v: number | null): string {
@@ -89,3 +90,22 @@ export function formatAlarmTable(aggs: readonly AlarmAggregate[]): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** Run-by-run statistics (gross), rxr style: couplets, short runs (3-5) and long runs (6+), VE and SVE. */
+export function formatRunTable(ve: RunScore, sve: RunScore, records: number, pacedLeftOut: readonly string[]): string {
+  const widths = [12, 10, 10, 10, 10, 10, 10];
+  const frac = (a: number, b: number): string => `${a}/${b}`;
+  const cells = (s: RunStat): string[] => [frac(s.tpSe, s.tpSe + s.fn), pct(s.se), frac(s.tpPpv, s.tpPpv + s.fp), pct(s.ppv)];
+  const lines = [
+    '',
+    `Ectopic runs, run by run (gross over ${records} record(s)${pacedLeftOut.length > 0 ? `; paced ${pacedLeftOut.join(' ')} left out` : ''}; a run matches the longest run of the other file within 150 ms of it):`,
+    row(['Runs', 'Se', 'Se%', '+P', '+P%'], widths),
+  ];
+  for (const [name, score] of [['VE', ve], ['SVE', sve]] as const) {
+    lines.push(row([`${name} couplet`, ...cells(score.couplet)], widths));
+    lines.push(row([`${name} short`, ...cells(score.short)], widths));
+    lines.push(row([`${name} long`, ...cells(score.long)], widths));
+  }
+  return lines.join('\n') + '\n';
+}
+

@@ -11,6 +11,7 @@ import { readAnnotations, readHeader } from '../wfdb/record.ts';
 import { compareBeats, type BxbOptions, type BxbResult } from './bxb.ts';
 import { scoreEpisodes, type EpisodeScore } from './epicmp.ts';
 import { scoreAlarms, type RecordAlarms } from './alarms.ts';
+import { compareRuns, type RecordRuns } from './rxr.ts';
 
 export interface ScoreOptions extends BxbOptions {
   /** Annotator (file extension) of the annotations under test; default "vigil". */
@@ -31,6 +32,8 @@ export interface RecordScore {
   readonly episodes: readonly EpisodeScore[];
   /** High-priority alarms (NOTE "ALARM x" annotations) judged against the reference rhythms. */
   readonly alarms: RecordAlarms;
+  /** VE and SVE runs, run by run (rxr): couplets, short and long runs. */
+  readonly runs: RecordRuns;
 }
 
 /** Read one file kind; a missing file becomes VIGIL_EVAL_RECORD_MISSING naming what is absent. */
@@ -68,7 +71,12 @@ export function scoreAnnotations(record: string, fs: number, numSamples: number 
     ...(options.episodeLabels === undefined ? {} : { labels: options.episodeLabels }),
   });
   const alarms = scoreAlarms(reference, test, fs, lengthSamples, options.startS ?? 300);
-  return { record, fs, lengthSamples, bxb, episodes, alarms };
+  const runs = compareRuns(reference, test, fs, lengthSamples, {
+    ...(options.startS === undefined ? {} : { startS: options.startS }),
+    ...(options.endS === undefined ? {} : { endS: options.endS }),
+    ...(options.matchWindowS === undefined ? {} : { windowS: options.matchWindowS }),
+  });
+  return { record, fs, lengthSamples, bxb, episodes, alarms, runs };
 }
 
 export interface RecordListing {

@@ -71,6 +71,8 @@ describe('vigil eval (CLI)', () => {
     // Average: mean of the per-record figures, (96/98 + 1) / 2 and (96/97 + 1) / 2.
     assert.match(lines.find((l) => l.startsWith('Average'))!, /^Average\s+98\.98\s+99\.48/);
     assert.match(io.stdout(), /\* paced record/);
+    assert.match(io.stdout(), /Ectopic runs, run by run \(gross over 1 record\(s\); paced 102 left out/);
+    assert.match(io.stdout(), /^VE couplet\s/m);
   });
 
   it('--json prints one object with per-record results and aggregates', async () => {
@@ -92,6 +94,9 @@ describe('vigil eval (CLI)', () => {
     assert.deepEqual([j.paced['102']?.tp, j.paced['102']?.fn, j.paced['102']?.fp], [98, 0, 0]);
     assert.equal(j.aggregate.gross.qrs.se, 194 / 196);
     assert.deepEqual(j.skipped, []);
+    const runs = (j as unknown as { runs: { ve: { seMatrix: number[][] } }; records: { runs: { ve: { seMatrix: number[][] } } }[] });
+    assert.equal(runs.runs.ve.seMatrix.length, 7, 'gross run matrices');
+    assert.equal(runs.records[0]!.runs.ve.seMatrix.length, 7, 'per-record run matrices');
   });
 
   it('--test-dir and --annotator read test annotations from elsewhere; --start moves the interval', async () => {
