@@ -142,6 +142,8 @@ function pass(a: Stream, b: Stream, aIsRef: boolean, type: RunType, start: numbe
   const ve = type === 've';
   const open = ve ? '[' : '{';
   const close = ve ? ']' : '}';
+  /** The other kind of episode start: AF ends a VF (and VF an AF) in rxr's amap. */
+  const other = ve ? '{' : '[';
   let runA = -1;
   let runStart = 0;
   let runEnd = 0;
@@ -151,19 +153,23 @@ function pass(a: Stream, b: Stream, aIsRef: boolean, type: RunType, start: numbe
   b.next();
   if (b.i >= b.m.length) bDone = true;
 
+  /** From a VF (AF) start in b to the annotation that ends it; false (fEnd = -1) when it runs to the end of the file. */
+  const toEpisodeEnd = (): boolean => {
+    for (;;) {
+      if (!b.next()) {
+        fEnd = -1;
+        return false;
+      }
+      const x = b.m[b.i] as RunLabel;
+      if (x === close || x === other || x === 'U') return true;
+    }
+  };
   const longest = (t0: number, t1: number): number => {
     if (fEnd < 0 || fEnd > t0) return 6;
     if (bDone) return 0;
     while (b.time < t0) {
       if (b.label === open) {
-        for (;;) {
-          if (!b.next()) {
-            fEnd = -1;
-            return 6;
-          }
-          const x = b.m[b.i] as RunLabel;
-          if (x === close || x === (ve ? '{' : '[') || x === 'U') break;
-        }
+        if (!toEpisodeEnd()) return 6;
         if (b.time > t0) {
           fEnd = b.time;
           return 6;
@@ -190,17 +196,9 @@ function pass(a: Stream, b: Stream, aIsRef: boolean, type: RunType, start: numbe
         if (!ve) len0 = Math.min(6, len0 + 1);
         else reset();
       } else if (x === open) {
-        for (;;) {
-          if (!b.next()) {
-            fEnd = -1;
-            return 6;
-          }
-          const y = b.m[b.i] as RunLabel;
-          if (y === close || y === (ve ? '{' : '[') || y === 'U') break;
-        }
-        fEnd = b.time;
+        if (toEpisodeEnd()) fEnd = b.time;
         return 6;
-      } else if (x === (ve ? '{' : '[')) reset();
+      } else if (x === other) reset();
       if (!b.next()) {
         bDone = true;
         break;
