@@ -32,6 +32,19 @@ export function runLabels(set: AnnotationSet): RunLabel[] {
   let inVf = false;
   let unreadable = false;
   const out: RunLabel[] = new Array<RunLabel>(set.length);
+  /** A VF (AF) start: '[' ('{') unless one is already open ('O'); it closes the other kind. */
+  const enterVf = (): RunLabel => {
+    if (inVf) return 'O';
+    inAf = false;
+    inVf = true;
+    return '[';
+  };
+  const enterAf = (): RunLabel => {
+    if (inAf) return 'O';
+    inVf = false;
+    inAf = true;
+    return '{';
+  };
   for (let i = 0; i < set.length; i++) {
     const code = set.code[i] as number;
     let m: RunLabel = 'O';
@@ -63,11 +76,7 @@ export function runLabels(set: AnnotationSet): RunLabel[] {
         }
         break;
       case C.VFON:
-        if (!inVf) {
-          inAf = false;
-          inVf = true;
-          m = '[';
-        }
+        m = enterVf();
         break;
       case C.VFOFF:
         if (inVf) {
@@ -77,19 +86,9 @@ export function runLabels(set: AnnotationSet): RunLabel[] {
         break;
       case C.RHYTHM: {
         const aux = set.aux[i] ?? '';
-        if (aux.startsWith('(AF')) {
-          if (!inAf) {
-            inAf = true;
-            inVf = false;
-            m = '{';
-          }
-        } else if (aux.startsWith('(VF')) {
-          if (!inVf) {
-            inAf = false;
-            inVf = true;
-            m = '[';
-          }
-        } else if (inAf) {
+        if (aux.startsWith('(AF')) m = enterAf();
+        else if (aux.startsWith('(VF')) m = enterVf();
+        else if (inAf) {
           inAf = false;
           m = '}';
         } else if (inVf) {

@@ -51,6 +51,21 @@ function warm(c: QrsCredibility, rand: () => number): number {
   return t - 0.8 * FS;
 }
 
+/** A monitor fed one beat at a time: each beat's RR from the previous one fed, events collected. */
+function monitorFeed() {
+  const mon = new RhythmMonitor({ sampleRate: FS });
+  const events: RhythmEvent[] = [];
+  let prev = -1;
+  const push = (b: Beat): void => {
+    b.rrPrevS = prev < 0 ? null : (b.sample - prev) / FS;
+    prev = b.sample;
+    mon.onBeats([b]);
+    mon.advance(b.sample + FS / 2);
+    events.push(...mon.drain());
+  };
+  return { mon, events, push, last: (): number => prev };
+}
+
 describe('QRS credibility (asystole in noise)', () => {
   it('noise detections in a silence are not credible, at any quality', () => {
     const rand = rng(1);
@@ -188,18 +203,9 @@ describe('QRS credibility (asystole in noise)', () => {
     // does not repeat a known shape on its lead (noise) leaves the asystole alarm as it was.
     const run = (evidence: Form): RhythmEvent[] => {
       const rand = rng(11);
-      const mon = new RhythmMonitor({ sampleRate: FS });
-      const events: RhythmEvent[] = [];
-      let t = FS;
-      let prev = -1;
-      for (let i = 0; i < 20; i++, t += 0.8 * FS) {
-        const b = beat(t, 'A', 1, rand);
-        b.rrPrevS = prev < 0 ? null : (t - prev) / FS;
-        prev = t;
-        mon.onBeats([b]);
-        mon.advance(t + FS / 2);
-        events.push(...mon.drain());
-      }
+      const { mon, events, push, last } = monitorFeed();
+      for (let i = 0, t = FS; i < 20; i++, t += 0.8 * FS) push(beat(t, 'A', 1, rand));
+      const prev = last();
       // 6 s without a beat; evidence on lead 1 every 2 s.
       for (let k = 1; k <= 60; k++) {
         const now = prev + Math.round(k * 0.1 * FS);
@@ -235,17 +241,8 @@ describe('QRS credibility (asystole in noise)', () => {
   it('in the monitor: detections of QRS size and middling quality that repeat no shape raise "ECG noisy" (an asystole under heavy muscle noise); a bigeminy does not', () => {
     const run = (noisy: boolean): RhythmEvent[] => {
       const rand = rng(23);
-      const mon = new RhythmMonitor({ sampleRate: FS });
-      const events: RhythmEvent[] = [];
+      const { mon, events, push } = monitorFeed();
       let t = FS;
-      let prev = -1;
-      const push = (b: Beat): void => {
-        b.rrPrevS = prev < 0 ? null : (t - prev) / FS;
-        prev = t;
-        mon.onBeats([b]);
-        mon.advance(t + FS / 2);
-        events.push(...mon.drain());
-      };
       for (let i = 0; i < 20; i++, t += 0.8 * FS) push(beat(t, 'A', 1, rand));
       for (let i = 0; i < 16; i++, t += Math.round((0.4 + 0.5 * (rand() + 0.5)) * FS)) push(noisy ? beat(t, 'noise', 0.5, rand, 1, 0.6) : beat(t, i % 2 ? 'B' : 'A', 1, rand));
       events.push(...mon.finish(t));
