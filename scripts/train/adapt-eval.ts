@@ -14,8 +14,8 @@
  *              (default .scratch/cvr-base)
  *   --params   AdaptParams overrides (JSON) on top of ADAPT_DEFAULTS
  *   --nested   also the nested leave-one-record-out estimate of the parameter choice
- *   --nested-operating  the nested estimate of the SVEB operating point (irregularity gate x
- *              S offset, OPERATING_GRID), chosen to maximise SVEB Se + VEB Se while SVEB +P
+ *   --nested-operating  the nested estimate of the SVEB operating point (sinus-cycle quantile x
+ *              irregularity gate x S offset, OPERATING_GRID), chosen to maximise SVEB Se + VEB Se while SVEB +P
  *              >= 60 % and VEB +P >= 95 % on the other 21 records
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -137,11 +137,13 @@ export const NESTED_GRID: ReadonlyArray<Partial<AdaptParams>> = (() => {
   return out;
 })();
 
-/** The SVEB operating-point settings of ADAPT_DEFAULTS' irregularity gate and S offset. */
+/** The SVEB operating-point settings of ADAPT_DEFAULTS: the sinus-cycle quantile, the irregularity gate and the S offset. */
 export const OPERATING_GRID: ReadonlyArray<Partial<AdaptParams>> = (() => {
   const out: Array<Partial<AdaptParams>> = [];
-  for (const irrGate of [Infinity, 0.15, 0.2, 0.25]) {
-    for (const s of [0, 1, 1.5, 2, 2.5, 3]) out.push({ irrGate, irrPenalty: 4, logBias: [0, s, 0, 0, 0] });
+  for (const premQuantile of [0.5, 0.7, 0.8]) {
+    for (const irrGate of [Infinity, 0.15, 0.2, 0.25]) {
+      for (const s of [0, 1, 1.5, 2, 2.5, 3]) out.push({ premQuantile, irrGate, irrPenalty: 4, logBias: [0, s, 0, 0, 0] });
+    }
   }
   return out;
 })();

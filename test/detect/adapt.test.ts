@@ -98,6 +98,39 @@ describe('detect/adapt: patient-adaptive labelling', () => {
     assert.equal(labels.filter((l) => l !== 'N').length, 1);
   });
 
+  it('measures prematurity against the sinus cycle (an upper quantile of the RR), not the median, when APCs are frequent; the AF input keeps the median', () => {
+    // Sinus at 0.7 s, then bursts of four APCs at 0.55 s after every two sinus beats (mitdb
+    // 209): the APC intervals become the median, and against it the APCs are on time.
+    const doubtfulS = [0.6, 0.37, 0.01, 0.01, 0.01];
+    const s = new Stream().add(NORMAL, 0.7, P_N, 300);
+    const apcs: number[] = [];
+    for (let k = 0; k < 40; k++) {
+      s.add(NORMAL, 0.7, P_N, 2);
+      for (let j = 0; j < 4; j++) {
+        s.add(NORMAL, 0.55, doubtfulS);
+        apcs.push(s.beats.length - 1);
+      }
+    }
+    const adapter = new BeatAdapter({ leadNames: LEADS });
+    const labels: string[] = [];
+    const rhythm: string[] = [];
+    for (const b of s.beats) {
+      labels.push(ADAPT_CLASSES[adapter.next(b, b.probs)] as string);
+      rhythm.push(ADAPT_CLASSES[adapter.last.rhythmCls] as string);
+    }
+    const found = (l: string[]): number => apcs.filter((i) => l[i] === 'S').length;
+    const median = found(run(s.beats, { premQuantile: 0.5 }).labels);
+    // Measured: 160 of 160 against the sinus cycle, 88 of 160 against the median (both the
+    // median-quantile label and the AF input).
+    assert.ok(found(labels) >= 0.95 * apcs.length, `${found(labels)} of ${apcs.length} APCs S against the sinus cycle`);
+    assert.ok(median <= 0.6 * apcs.length, `${median} of ${apcs.length} APCs S against the median`);
+    assert.ok(found(rhythm) <= 0.6 * apcs.length, `${found(rhythm)} of ${apcs.length} APCs S in the AF input`);
+    // the two judgements differ only in S: every other beat has the same class in both
+    s.beats.forEach((_, i) => {
+      if (labels[i] !== 'S' && rhythm[i] !== 'S') assert.equal(rhythm[i], labels[i]);
+    });
+  });
+
   it('calls a premature beat of the dominant shape that the classifier calls V an S (vToS), not N', () => {
     // The other patients' model reacts to the prematurity with V; the shape is the patient's own.
     const saysV = [0.1, 0.0, 0.9, 0.0, 0.0];
@@ -178,8 +211,8 @@ describe('detect/adapt: patient-adaptive labelling', () => {
     const lab = new AdaptiveLabeller({ push: async (bs) => [...bs], flush: async () => [] }, { leadNames: LEADS });
     const out = await lab.push(s.beats, 0);
     const last = beatShape(out[out.length - 1] as Beat);
-    assert.deepEqual(last, { dominant: false, ventricularFamily: true, pacedFamily: false });
-    assert.deepEqual(beatShape(out[299] as Beat), { dominant: true, ventricularFamily: false, pacedFamily: false });
+    assert.deepEqual(last, { dominant: false, ventricularFamily: true, pacedFamily: false, rhythmLabel: 'V' });
+    assert.deepEqual(beatShape(out[299] as Beat), { dominant: true, ventricularFamily: false, pacedFamily: false, rhythmLabel: 'N' });
     // the first wide beat founded its cluster: not "the same shape as earlier PVCs"
     assert.equal(beatShape(out[300] as Beat)?.ventricularFamily, false);
     assert.equal(beatShape({ ...(out[0] as Beat), shape: undefined } as Beat), null);

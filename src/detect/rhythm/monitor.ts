@@ -274,7 +274,10 @@ export class RhythmMonitor {
     this.vent.onBeat(b.sample, b.rrPrevS, different || family ? 'V' : b.label, now);
     // While the ECG is noisy the intervals say nothing of the atrial rhythm: AF neither starts
     // from them nor ends on them (an AF in progress stays open through the noise).
-    this.afBeat(b.sample, b.rrPrevS, this.t.suspended ? 'Q' : b.label, now);
+    // S and N come from the adaptive stage's median-relative judgement when it ran (BeatShape.
+    // rhythmLabel): early AF beats look premature against the sinus cycle of the label.
+    const atrial = (b.label === 'S' || b.label === 'N') && shape?.rhythmLabel !== undefined ? shape.rhythmLabel : b.label;
+    this.afBeat(b.sample, b.rrPrevS, this.t.suspended ? 'Q' : atrial, now);
   }
 
   /**
