@@ -2,8 +2,10 @@
  * AF onset timing through the hub's real labelling path (shipped classifier + adaptive stage,
  * not the synthetic truth): beats labelled S have their intervals left out of AF, so a
  * labelling change that calls early AF beats S delays the AF alarm. Measured (6 seeds): AF
- * at 110 bpm detected 33-42 s after it starts, at 140 bpm 22-35 s; a "sinus cycle" prematurity
- * reference that was tried made it 43-98 s and was reverted.
+ * at 110 bpm detected 33-42 s after it starts, at 140 bpm 22-35 s. The labels measure
+ * prematurity against the sinus cycle; early AF beats look premature against it, so the AF
+ * detector takes the median-relative judgement (BeatShape.rhythmLabel). Fed the labels
+ * themselves, AF is found 43-98 s after it starts and this test fails.
  */
 import assert from 'node:assert/strict';
 import { synthesize } from '../../../drivers/synthetic/index.ts';
