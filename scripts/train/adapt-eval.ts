@@ -24,6 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { BeatAdapter, type AdaptParams } from '../../src/detect/adapt.ts';
 import { BEAT_CLASSES, decide } from '../../src/detect/classifier.ts';
+import { rrAfter } from '../../src/detect/features.ts';
 import type { Beat } from '../../src/ecg/index.ts';
 import { aggregate, pct, scoreAnnotations, type BxbAggregate, type BxbResult } from '../../src/eval/index.ts';
 import { LABEL_TO_MIT } from '../../src/analysis/record.ts';
@@ -89,7 +90,7 @@ export function labelRecord(r: EvalRecord, params: Partial<AdaptParams> | null, 
   const k = BEAT_CLASSES.length;
   if (params === null) return r.beats.map((_, i) => BEAT_CLASSES[decide(r.probs, i, logBias)] as string);
   const a = new BeatAdapter({ leadNames: r.leadNames, params });
-  return r.beats.map((b, i) => BEAT_CLASSES[a.next(b, r.probs.subarray(i * k, (i + 1) * k))] as string);
+  return r.beats.map((b, i) => BEAT_CLASSES[a.next(b, r.probs.subarray(i * k, (i + 1) * k), rrAfter(r.beats, i))] as string);
 }
 
 /** bxb of one record with these beat labels (other annotations of the CV .vigil kept). */

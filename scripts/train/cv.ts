@@ -22,6 +22,7 @@ import type { Beat } from '../../src/ecg/index.ts';
 import { readRecord } from '../../src/wfdb/record.ts';
 import { BEAT_CLASSES, decide } from '../../src/detect/classifier.ts';
 import { ADAPT_DEFAULTS } from '../../src/detect/adapt.ts';
+import { rrAfter } from '../../src/detect/features.ts';
 import { aggregate, scoreRecord, formatBxbTable } from '../../src/eval/index.ts';
 import { writeAnnotations } from '../../src/wfdb/annotations.ts';
 import { CACHE_DIR, DEFAULT_DATA, argValue, repoRoot, requirePython, runTrainer } from './common.ts';
@@ -90,11 +91,11 @@ const logBias = effectiveHp.log_bias;
 const k = BEAT_CLASSES.length;
 let row = 0;
 for (const r of records) {
-  const cv = new Map<number, { label: string; probs: Float32Array }>();
-  for (const b of r.analysis.beats) {
-    cv.set(b.sample, { label: BEAT_CLASSES[decide(probs, row, logBias)] ?? 'Q', probs: probs.slice(row * k, (row + 1) * k) });
+  const cv = new Map<number, { label: string; probs: Float32Array; rrAfterS: number | null }>();
+  r.analysis.beats.forEach((b, i) => {
+    cv.set(b.sample, { label: BEAT_CLASSES[decide(probs, row, logBias)] ?? 'Q', probs: probs.slice(row * k, (row + 1) * k), rrAfterS: rrAfter(r.analysis.beats, i) });
     row++;
-  }
+  });
   // Re-run the whole analysis chain with these cross-validated labels and probabilities, so
   // the adaptive stage and the rhythm monitor (VT, AF ...) are judged on the outputs of a
   // model that never saw the record.
@@ -104,11 +105,11 @@ for (const r of records) {
 }
 
 /** A labeller that gives each beat its cross-validated label and probabilities (same engine, same beats). */
-function cvLabels(cv: ReadonlyMap<number, { label: string; probs: Float32Array }>): BeatLabeller {
+function cvLabels(cv: ReadonlyMap<number, { label: string; probs: Float32Array; rrAfterS: number | null }>): BeatLabeller {
   return {
     push: async (bs: readonly Beat[]) => bs.map((b) => {
       const c = cv.get(b.sample);
-      return c ? { ...b, label: c.label, probs: c.probs } : { ...b, label: 'Q' };
+      return c ? { ...b, label: c.label, probs: c.probs, rrAfterS: c.rrAfterS } : { ...b, label: 'Q' };
     }),
     flush: async () => [],
   };

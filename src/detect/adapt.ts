@@ -38,6 +38,14 @@
  *    classifier's V probability for S (vToS): early with the patient's usual shape is an APC;
  *    the other patients' model reacts to the prematurity (SVEB Se 74.8 -> 76.0 %, +P 63.0 ->
  *    63.2 %, VEB unchanged; 201 and 207's APCs).
+ *  - No reset pause (noPauseRatio): an APC resets the sinus node, so the interval after it is
+ *    about a sinus cycle, longer than the early one. When the next interval is known within
+ *    the labelling latency (the classifier's censored post-RR, LabeledBeat.rrAfterS: at fast
+ *    rates only), is no longer than the beat's own and the next beat is not early itself, the
+ *    early beat is a fluctuation of a fast sinus rhythm: S costs noPausePenalty. Designed on
+ *    mitdb 215's false S (sinus at ~110/min: 129 -> 46); in the DS1 reference no S beat meets
+ *    the condition (0 of the 364 whose next interval is known), so it cost no SVEB Se here, and
+ *    as no other DS1 record is affected, the nested estimate cannot check it.
  *  - logBias[S] (+2) is the SVEB operating point on the Se/+P trade-off: it finds SVT runs
  *    (207 55 -> 93 S, 209 294 -> 315) and costs false S in fast sinus stretches (215 12 -> 120,
  *    230 23 -> 50, 208 20 -> 45).
@@ -121,6 +129,15 @@ export interface AdaptParams {
    * cycle. The rhythm monitor's AF input keeps the median (see AdaptDecision.rhythmCls).
    */
   premQuantile: number;
+  /**
+   * No reset pause: an atrial premature beat resets the sinus node, so the next interval is
+   * about a sinus cycle, longer than the early one. A beat whose next interval is known within
+   * the labelling latency (LabeledBeat.rrAfterS) and is at most noPauseRatio × its own, while
+   * the next beat is not early itself (>= sGate × the running RR: not a couplet or a run), is
+   * a fluctuation of a fast sinus rhythm: S penalty noPausePenalty. 0 switches it off.
+   */
+  noPauseRatio: number;
+  noPausePenalty: number;
 }
 
 export const ADAPT_DEFAULTS: Readonly<AdaptParams> = {
@@ -145,6 +162,8 @@ export const ADAPT_DEFAULTS: Readonly<AdaptParams> = {
   logBias: [0, 2, 0, 0, 0],
   vToS: 1,
   premQuantile: 0.8,
+  noPauseRatio: 1,
+  noPausePenalty: 5,
 };
 
 export interface AdaptOptions {
@@ -258,7 +277,7 @@ export class BeatAdapter {
   }
 
   /** Adapted class of `beat` (index into ADAPT_CLASSES) from the classifier's N S V F Q probabilities. */
-  next(beat: Beat, probs: ArrayLike<number>): number {
+  next(beat: Beat, probs: ArrayLike<number>, rrAfterS: number | null = null): number {
     const p = this.params;
     const points = Math.floor(beat.morphology.length / this.leads);
     if (points !== this.pts) this.layout(points);
@@ -292,6 +311,8 @@ export class BeatAdapter {
     const runRel = beat.rrPrevS !== null && beat.rrRunningS > 0 ? beat.rrPrevS / beat.rrRunningS : 1;
     const irrAbs = this.irregularity();
     const irr = med > 0 ? irrAbs / med : 0;
+    const noPause =
+      p.noPauseRatio > 0 && rrAfterS !== null && beat.rrPrevS !== null && rrAfterS <= p.noPauseRatio * beat.rrPrevS && beat.rrRunningS > 0 && rrAfterS >= p.sGate * beat.rrRunningS;
 
     const s = this.score;
     for (let k = 0; k < K; k++) s[k] = Math.log(Math.max(probs[k] as number, 1e-6));
@@ -308,10 +329,10 @@ export class BeatAdapter {
     const joinsDom = joins && best === dom;
     const zQ = (premQ - 1) / Math.max(this.sinusSpread, p.premSpreadFloor);
     const irrQ = sinus > 0 ? irrAbs / sinus : 0;
-    s[S] = ns + (p.logBias[S] ?? 0) + this.timingS(probs, joinsDom, svShape, premQ, zQ, runRel, irrQ);
+    s[S] = ns + (p.logBias[S] ?? 0) + this.timingS(probs, joinsDom, svShape, premQ, zQ, runRel, irrQ, noPause);
     const cls = argmax(s);
     // the AF input: S judged against the median, as before the sinus cycle (see rhythmCls)
-    s[S] = ns + (p.logBias[S] ?? 0) + this.timingS(probs, joinsDom, svShape, prem, (prem - 1) / Math.max(this.premSpread, p.premSpreadFloor), runRel, irr);
+    s[S] = ns + (p.logBias[S] ?? 0) + this.timingS(probs, joinsDom, svShape, prem, (prem - 1) / Math.max(this.premSpread, p.premSpreadFloor), runRel, irr, noPause);
     const rhythmCls = argmax(s);
 
     const c = this.learn(w, ampX, joins ? best : -1, probs, beat.paced === true);
@@ -341,9 +362,9 @@ export class BeatAdapter {
   /**
    * The S log score from the beat's probabilities and timing, before the cluster term and the
    * bias: prematurity z (and vToS for an early beat of the dominant shape), the fast regular
-   * run, the not-premature gate and the AF-like irregularity.
+   * run, the not-premature gate, the AF-like irregularity and the missing reset pause.
    */
-  private timingS(probs: ArrayLike<number>, joinsDom: boolean, svShape: boolean, prem: number, z: number, runRel: number, irr: number): number {
+  private timingS(probs: ArrayLike<number>, joinsDom: boolean, svShape: boolean, prem: number, z: number, runRel: number, irr: number, noPause: boolean): number {
     const p = this.params;
     const early = z < -p.premZ0;
     let sc = Math.log(Math.max((probs[S] as number) + (p.vToS > 0 && joinsDom && early ? p.vToS * (probs[V] as number) : 0), 1e-6));
@@ -354,6 +375,7 @@ export class BeatAdapter {
     }
     if (!inRun && prem > p.sGate) sc -= p.sGatePenalty;
     if (irr > p.irrGate) sc -= p.irrPenalty;
+    if (noPause) sc -= p.noPausePenalty;
     return sc;
   }
 
@@ -472,6 +494,12 @@ export function beatProbs(b: Beat): Float32Array | null {
   return pr instanceof Float32Array && pr.length >= K ? pr : null;
 }
 
+/** The censored RR after a labelled beat (BeatLabeler's LabeledBeat.rrAfterS), or null. */
+export function beatRrAfter(b: Beat): number | null {
+  const r = (b as Beat & { rrAfterS?: unknown }).rrAfterS;
+  return typeof r === 'number' ? r : null;
+}
+
 /**
  * BeatLabeller wrapper: the inner labeller (BeatLabeler) classifies, this stage adapts the
  * labels to the patient. Beats without probabilities pass unchanged. Adds no latency: each
@@ -496,7 +524,7 @@ export class AdaptiveLabeller implements BeatLabeller {
     for (const b of beats) {
       const pr = beatProbs(b);
       if (!pr) continue;
-      b.label = ADAPT_CLASSES[this.adapter.next(b, pr)] as string;
+      b.label = ADAPT_CLASSES[this.adapter.next(b, pr, beatRrAfter(b))] as string;
       const d = this.adapter.last;
       const shape: BeatShape = {
         dominant: d.dominant,

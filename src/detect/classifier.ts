@@ -18,7 +18,7 @@ import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { VigilError, errorMessage, systemCode } from '../core/errors.ts';
 import type { Beat } from '../ecg/types.ts';
-import { BeatFeaturizer, FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, featurizeBeats, type FeaturizerOptions } from './features.ts';
+import { BeatFeaturizer, FEATURE_COUNT, FEATURE_NAMES, FEATURE_VERSION, POST_RR_CAP_S, featurizeBeats, type FeaturizerOptions } from './features.ts';
 
 /** Output order of the model (EC57 class order, as src/eval/classes.ts). */
 export const BEAT_CLASSES: readonly string[] = ['N', 'S', 'V', 'F', 'Q'];
@@ -226,6 +226,8 @@ export interface LabelerOptions extends FeaturizerOptions {
 /** A beat with its classifier label set (a copy: the engine's Beat is left alone). */
 export interface LabeledBeat extends Beat {
   probs: Float32Array;
+  /** RR after the beat as its features saw it: the next beat's interval if it came within POST_RR_CAP_S, else null. */
+  rrAfterS: number | null;
 }
 
 /**
@@ -241,6 +243,7 @@ export class BeatLabeler {
   private readonly pending: Beat[] = [];
   private readonly rows: Float32Array[] = [];
   private readonly ready: Beat[] = [];
+  private readonly after: Array<number | null> = [];
 
   constructor(private readonly classifier: BeatClassifier, opts: LabelerOptions) {
     this.fz = new BeatFeaturizer(opts);
@@ -274,6 +277,7 @@ export class BeatLabeler {
     this.fz.next(beat, rr, row, 0);
     this.ready.push(beat);
     this.rows.push(row);
+    this.after.push(rr !== null && rr <= POST_RR_CAP_S ? rr : null);
   }
 
   private async release(): Promise<LabeledBeat[]> {
@@ -283,9 +287,10 @@ export class BeatLabeler {
     for (let i = 0; i < n; i++) x.set(this.rows[i] as Float32Array, i * FEATURE_COUNT);
     const beats = this.ready.splice(0, n);
     this.rows.splice(0, n);
+    const after = this.after.splice(0, n);
     this.pending.splice(0, this.pending.indexOf(beats[n - 1] as Beat) + 1);
     const res = await this.classifier.classifyFeatures(x, n);
     const k = BEAT_CLASSES.length;
-    return beats.map((b, i) => ({ ...b, label: res.labels[i] as string, probs: res.probs.slice(i * k, (i + 1) * k) }));
+    return beats.map((b, i) => ({ ...b, label: res.labels[i] as string, probs: res.probs.slice(i * k, (i + 1) * k), rrAfterS: after[i] ?? null }));
   }
 }

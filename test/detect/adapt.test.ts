@@ -4,6 +4,7 @@ import { BEAT_CLASSES } from '../../src/detect/classifier.ts';
 import { defaultConfig, validateConfig } from '../../src/config/load.ts';
 import type { Beat } from '../../src/ecg/index.ts';
 import { MORPHOLOGY_POST_S, MORPHOLOGY_PRE_S } from '../../src/ecg/features.ts';
+import { rrAfter } from '../../src/detect/features.ts';
 import { mulberry32 } from '../support/prng.ts';
 
 const FS = 360;
@@ -48,7 +49,8 @@ const P_N = [0.94, 0.03, 0.02, 0.005, 0.005];
 
 function run(beats: readonly (Beat & { probs: Float32Array })[], params = {}): { labels: string[]; adapter: BeatAdapter } {
   const adapter = new BeatAdapter({ leadNames: LEADS, params });
-  return { labels: beats.map((b) => ADAPT_CLASSES[adapter.next(b, b.probs)] as string), adapter };
+  // the censored RR after each beat, as the live labeller hands it over (LabeledBeat.rrAfterS)
+  return { labels: beats.map((b, i) => ADAPT_CLASSES[adapter.next(b, b.probs, rrAfter(beats, i))] as string), adapter };
 }
 
 describe('detect/adapt: patient-adaptive labelling', () => {
@@ -129,6 +131,39 @@ describe('detect/adapt: patient-adaptive labelling', () => {
     s.beats.forEach((_, i) => {
       if (labels[i] !== 'S' && rhythm[i] !== 'S') assert.equal(rhythm[i], labels[i]);
     });
+  });
+
+  it('does not call S an early beat of a fast sinus rhythm that no reset pause follows; an APC with its pause, or a pair of APCs, stays S', () => {
+    // Sinus tachycardia at 0.5 s (120/min). The classifier is unsure (S 0.45) of three kinds of early beat:
+    const doubtfulS = [0.53, 0.45, 0.01, 0.005, 0.005];
+    // (1200 beats: the running RR, like the engine's ~5-min mean, has settled at the fast rate)
+    const s = new Stream().add(NORMAL, 0.5, P_N, 1200);
+    const fluctuation: number[] = [];
+    const apc: number[] = [];
+    const pair: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      // a sinus fluctuation: early, and the next beat just as early (no pause)
+      s.add(NORMAL, 0.5, P_N, 12).add(NORMAL, 0.44, doubtfulS);
+      fluctuation.push(s.beats.length - 1);
+      s.add(NORMAL, 0.44, P_N);
+      // an APC: early, then the reset pause (longer than the labelling latency lets us see)
+      s.add(NORMAL, 0.5, P_N, 12).add(NORMAL, 0.38, doubtfulS);
+      apc.push(s.beats.length - 1);
+      s.add(NORMAL, 0.56, P_N);
+      // two APCs in a row: the first one's next interval is early too
+      s.add(NORMAL, 0.5, P_N, 12).add(NORMAL, 0.38, doubtfulS);
+      pair.push(s.beats.length - 1);
+      s.add(NORMAL, 0.38, doubtfulS).add(NORMAL, 0.56, P_N);
+    }
+    const sCount = (labels: string[], at: number[]): number => at.filter((i) => labels[i] === 'S').length;
+    const on = run(s.beats).labels;
+    const off = run(s.beats, { noPauseRatio: 0 }).labels;
+    // Measured: fluctuations S 0 of 20 (20 of 20 without the rule); APCs and first APCs of pairs 20 of 20 either way.
+    assert.ok(sCount(off, fluctuation) >= 15, `without the rule ${sCount(off, fluctuation)} of 20 fluctuations are S (the scenario must tempt it)`);
+    assert.equal(sCount(on, fluctuation), 0);
+    assert.equal(sCount(on, apc), sCount(off, apc));
+    assert.ok(sCount(on, apc) >= 18, `${sCount(on, apc)} of 20 APCs S`);
+    assert.ok(sCount(on, pair) >= 18, `${sCount(on, pair)} of 20 paired APCs S`);
   });
 
   it('calls a premature beat of the dominant shape that the classifier calls V an S (vToS), not N', () => {

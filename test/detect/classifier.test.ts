@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { synthesize } from '../../drivers/synthetic/index.ts';
 import { isVigilError } from '../../src/core/errors.ts';
-import { BeatClassifier, BeatLabeler, BEAT_CLASSES, parseManifest, type ClassifierManifest } from '../../src/detect/classifier.ts';
-import { FEATURE_COUNT, featurizeBeats, POST_RR_CAP_S } from '../../src/detect/features.ts';
+import { BeatClassifier, BeatLabeler, BEAT_CLASSES, parseManifest, type ClassifierManifest, type LabeledBeat } from '../../src/detect/classifier.ts';
+import { FEATURE_COUNT, featurizeBeats, POST_RR_CAP_S, rrAfter } from '../../src/detect/features.ts';
 import { EcgEngine, type Beat } from '../../src/ecg/index.ts';
 import { repoRoot } from '../helpers/data.ts';
 import { identityModel } from './onnx-fixture.ts';
@@ -170,6 +170,9 @@ describe('detect/classifier: synthetic PVC patient', () => {
       live.push(...(await lab.push(tail, syn.length)), ...(await lab.flush()));
       assert.deepEqual(live.map((b) => b.sample), beats.map((b) => b.sample));
       assert.deepEqual(live.map((b) => b.label), off.labels);
+      // the censored RR after each beat travels with it (the adaptive stage's reset-pause test), as offline
+      assert.deepEqual(live.map((b) => (b as LabeledBeat).rrAfterS), beats.map((_, i) => rrAfter(beats, i)));
+      assert.ok(live.some((b) => (b as LabeledBeat).rrAfterS !== null) && live.some((b) => (b as LabeledBeat).rrAfterS === null), 'both known and censored intervals occur');
 
       const truth = syn.truth.filter((t) => t.code === 'N' || t.code === 'V');
       const tally = { V: { n: 0, ok: 0 }, N: { n: 0, ok: 0 } };
