@@ -134,6 +134,7 @@ export class QrsCredibility {
   reset(): void {
     this.lastCredible = Number.NaN;
     this.prevN = 0;
+    this.prevIdx = 0;
     this.rrN = 0;
     this.seenN = 0;
   }
@@ -167,6 +168,7 @@ export class QrsCredibility {
       return false;
     }
     this.prevN = 0;
+    this.prevIdx = 0;
     if (!Number.isNaN(this.lastCredible)) {
       this.rr[this.rrIdx] = since;
       this.rrIdx = (this.rrIdx + 1) % this.rr.length;

@@ -98,6 +98,22 @@ describe('QRS credibility (asystole in noise)', () => {
     assert.equal(c.judge(beat(t, 'B', 0.9, rand, 0.8, 0.8)), true, 'and the rhythm goes on');
   });
 
+  it('a new form is confirmed by its second beat in a later silence too (the silence detections are remembered afresh after each credible beat)', () => {
+    // mitdb 208 with 0.1 mV muscle noise: a PVC seen on one lead was judged against a stale
+    // detection of an earlier silence, and the asystole clock ran on.
+    const rand = rng(7);
+    const c = new QrsCredibility(FS, PTS);
+    let t = warm(c, rand);
+    t += 2.4 * FS;
+    assert.equal(c.judge(beat(t, 'noise', 0.6, rand, 0.8, 0.8)), false, 'a detection of noise in a first silence');
+    t += 0.8 * FS;
+    assert.equal(c.judge(beat(t, 'A', 1, rand)), true, 'the rhythm returns');
+    t += 2.4 * FS;
+    assert.equal(c.judge(beat(t, 'B', 0.9, rand, 0.8, 0.8)), false, 'second silence: a new form, unconfirmed');
+    t += 2.4 * FS;
+    assert.equal(c.judge(beat(t, 'B', 0.9, rand, 0.8, 0.8)), true, 'its second beat matches the first');
+  });
+
   it('outside a silence: small and weak is rejected, small but clear or weak but tall is kept', () => {
     const rand = rng(4);
     const c = new QrsCredibility(FS, PTS);
