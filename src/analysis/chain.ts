@@ -7,7 +7,7 @@
  * after a hole in the stream add their own origin.
  */
 import { EcgEngine, preferredLead, type Beat, type EcgLeadInfo, type WindowReport } from '../ecg/index.ts';
-import type { RhythmConfig } from '../detect/rhythm/config.ts';
+import { DEFAULT_BEAT_LATENCY_S, type RhythmConfig } from '../detect/rhythm/config.ts';
 import type { RhythmEvent } from '../detect/rhythm/events.ts';
 import { RhythmMonitor } from '../detect/rhythm/monitor.ts';
 import { AdaptiveLabeller, beatShape } from '../detect/adapt.ts';
@@ -18,6 +18,12 @@ export interface BeatLabeller {
   push(beats: readonly Beat[], nowSample: number): Promise<Beat[]>;
   /** End of stream: label and release everything held. */
   flush(): Promise<Beat[]>;
+  /**
+   * The longest a beat is held, s after its R peak (BeatLabeler: maxLatencyS, 1 s). The rhythm
+   * monitor decides "no QRS" only over time whose beats have all been delivered; without it a
+   * pause of 3.5-4 s whose closing beat was still held raised a false asystole.
+   */
+  readonly maxLatencyS?: number;
 }
 
 export interface ChainOptions {
@@ -71,7 +77,11 @@ export class AnalysisChain {
     const inner = opts.labeller;
     this.opts = inner && opts.adapt !== false ? { ...opts, labeller: new AdaptiveLabeller(inner, { leadNames: opts.leads.map((l) => l.name) }) } : opts;
     this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads, paced: opts.paced === true });
-    this.monitor = new RhythmMonitor({ sampleRate: opts.sampleRate, config: opts.rhythm });
+    // Beats reach the monitor after the engine's emission delay and, with a labeller, after
+    // the labeller has held them: "no QRS" is decided only where every beat has arrived.
+    const held = inner?.maxLatencyS ?? 0;
+    const rhythm = held > (opts.rhythm?.beatLatencyS ?? DEFAULT_BEAT_LATENCY_S) ? { ...opts.rhythm, beatLatencyS: held } : opts.rhythm;
+    this.monitor = new RhythmMonitor({ sampleRate: opts.sampleRate, config: rhythm });
     this.primary = preferredLead(opts.leads.map((l) => l.name));
     const lead = opts.leads[this.primary];
     this.gain = lead?.gain ?? 200;

@@ -512,6 +512,11 @@ export class AdaptiveLabeller implements BeatLabeller {
     this.adapter = new BeatAdapter(opts);
   }
 
+  /** The inner labeller's hold (this stage adds none). */
+  get maxLatencyS(): number | undefined {
+    return this.inner.maxLatencyS;
+  }
+
   async push(beats: readonly Beat[], nowSample: number): Promise<Beat[]> {
     return this.relabel(await this.inner.push(beats, nowSample));
   }

@@ -244,11 +244,14 @@ export class BeatLabeler {
   private readonly rows: Float32Array[] = [];
   private readonly ready: Beat[] = [];
   private readonly after: Array<number | null> = [];
+  /** The longest a beat is held after its R peak, s (BeatLabeller.maxLatencyS). */
+  readonly maxLatencyS: number;
 
   constructor(private readonly classifier: BeatClassifier, opts: LabelerOptions) {
     this.fz = new BeatFeaturizer(opts);
     this.fs = opts.sampleRate;
-    this.maxLag = Math.round((opts.maxLatencyS ?? 1) * opts.sampleRate);
+    this.maxLatencyS = opts.maxLatencyS ?? 1;
+    this.maxLag = Math.round(this.maxLatencyS * opts.sampleRate);
   }
 
   async push(beats: readonly Beat[], streamSample: number): Promise<LabeledBeat[]> {

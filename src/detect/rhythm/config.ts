@@ -5,6 +5,9 @@
 import { VigilError } from '../../core/errors.ts';
 import { CONDITIONS, validateConditionTable, type ConditionDef, type ConditionId } from '../conditions.ts';
 
+/** The engine emits a beat ~0.45 s after its R peak (EcgEngine.emitDelay); RhythmConfig.beatLatencyS without a labeller. */
+export const DEFAULT_BEAT_LATENCY_S = 0.5;
+
 export interface RhythmConfig {
   asystoleS: number;
   vfDurationS: number;
@@ -54,7 +57,7 @@ export function resolveRhythmConfig(partial: Partial<RhythmConfig> = {}, table: 
     if (q.integer === true && !Number.isInteger(v)) throw invalid(key, 'must be an integer');
     out[key] = v;
   }
-  const beatLatencyS = partial.beatLatencyS ?? 0.5;
+  const beatLatencyS = partial.beatLatencyS ?? DEFAULT_BEAT_LATENCY_S;
   if (!(beatLatencyS >= 0 && beatLatencyS <= 2)) throw invalid('beatLatencyS', 'must be 0..2 s');
   const disabled = partial.disabled ?? [];
   for (const id of disabled) {

@@ -5,6 +5,10 @@
  *   their R peak, so the decision is made at lastR + asystoleS + latency. It is withheld while
  *   the signal is absent (lead off: that is a technical alarm) or fibrillatory (VF decides).
  * - Pause: RR > pauseS (Philips default 2.5 s), decided the same way; ends at the next beat.
+ *   A beat can close a gap longer than either threshold before the decision falls due (it
+ *   arrived sooner than the latency allowed for): the condition is then raised from the gap's
+ *   start and ended at that beat, so the alarm depends on the gap, not on when its closing
+ *   beat happened to arrive.
  * - HR: the monitor average (IEC 60601-2-27 / EC13: last 12 RR, last 4 when 3 RR > 1.2 s,
  *   monitorHeartRate in src/ecg/rate.ts). Intervals longer than pauseS are left out: they are
  *   the pause/asystole conditions, and would otherwise drag the average into a false extreme
@@ -30,6 +34,8 @@ export class BeatTimingDetector {
   /** Last sample at which analysis was impossible: no-QRS time counts from here at the earliest. */
   private quietFrom = 0;
   hr: number | null = null;
+  /** Whether the last advance() allowed a no-QRS decision (not lead-off, unanalyzable or fibrillatory). */
+  private allowed = false;
 
   constructor(fs: number, cfg: RhythmConfig, tracker: ConditionTracker) {
     this.fs = fs;
@@ -45,6 +51,7 @@ export class BeatTimingDetector {
   }
 
   onBeat(sample: number, rrPrevS: number | null, now: number, rateAllowed: boolean): void {
+    if (this.allowed) this.noQrs(sample - Math.max(this.lastBeat, this.quietFrom), now);
     this.t.offset('asystole', sample, now);
     this.t.offset('pause', sample, now);
     this.lastBeat = sample;
@@ -97,9 +104,14 @@ export class BeatTimingDetector {
     // withholds the decision: it may be a true asystole on a quiet front end.)
     if (technicalUntil > this.quietFrom) this.quietFrom = Math.min(technicalUntil, known);
     if (unreadable) this.quietFrom = Math.max(this.quietFrom, known);
+    this.allowed = allowed;
     if (!allowed) return;
+    this.noQrs(known - Math.max(this.lastBeat, this.quietFrom), now);
+  }
+
+  /** No QRS for `gap` samples since max(lastBeat, quietFrom): pause and asystole onsets. */
+  private noQrs(gap: number, now: number): void {
     const from = Math.max(this.lastBeat, this.quietFrom);
-    const gap = known - from;
     if (gap > this.cfg.pauseS * this.fs) this.t.onset('pause', from, now, { thresholdS: this.cfg.pauseS });
     if (gap > this.cfg.asystoleS * this.fs) {
       if (this.t.onset('asystole', from, now, { thresholdS: this.cfg.asystoleS })) this.resetRate(from, now);
