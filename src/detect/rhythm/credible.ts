@@ -30,7 +30,11 @@
  *    the silence. Noise does not repeat a shape; a QRS does. A rhythm that returns after a
  *    pause matches at once; a slow escape rhythm of a new shape matches its own previous beat
  *    (mitdb 207's idioventricular rhythm after VF, RR 2.3-2.5 s), even with one spurious
- *    detection in between;
+ *    detection in between. A shape is also confirmed by one lead alone when that lead shows
+ *    the complex at least at its usual size (median of its recent credible beats) and repeats
+ *    a known shape there (r >= EVIDENCE_CORR): the other lead's QRS may have collapsed (mitdb
+ *    208 with 0.1-0.2 mV of muscle noise: a false asystole each, now none; the spliced
+ *    asystoles of `npm run eval:asystole` are unchanged at every level, 0.05-0.8 mV);
  *  - doubtful and unconfirmed: its quality is below doubtfulQuality, it is smaller on every
  *    lead than the median of that lead's recent credible beats, and its shape is unconfirmed
  *    as above, silence or not (muscle noise of 0.2 mV RMS and more is detected faster than a
@@ -234,6 +238,18 @@ export class QrsCredibility {
     if (corr(this.x, this.tpl, 0, n) >= c) return true;
     for (let i = 0; i < this.recentN; i++) if (corr(this.x, this.recent[i] as Float32Array, 0, n) >= c) return true;
     for (let i = 0; i < this.prevN; i++) if (corr(this.x, this.prev[i] as Float32Array, 0, n) >= c) return true;
+    // one lead shows the complex at its usual size and repeats a known shape there closely (the
+    // other lead's QRS has collapsed: mitdb 208 with muscle noise)
+    if (this.ampN >= CREDIBLE.ampHistory / 2) {
+      const w = this.q1 - this.q0;
+      for (let l = 0; l < this.leads; l++) {
+        if ((this.ampNow[l] as number) < upperMedian(this.amps, this.ampN, this.leads, l, this.ampSort)) continue;
+        const at = l * w;
+        const x = this.x.subarray(at, at + w);
+        if (corr(x, this.tpl.subarray(at, at + w), 0, w) >= EVIDENCE_CORR) return true;
+        for (let i = 0; i < this.recentN; i++) if (corr(x, (this.recent[i] as Float32Array).subarray(at, at + w), 0, w) >= EVIDENCE_CORR) return true;
+      }
+    }
     return false;
   }
 

@@ -114,6 +114,24 @@ describe('QRS credibility (asystole in noise)', () => {
     assert.equal(c.judge(beat(t, 'B', 0.9, rand, 0.8, 0.8)), true, 'its second beat matches the first');
   });
 
+  it('in a silence, a complex that one lead shows at its usual size with a known shape is credible even when the other lead has collapsed; noise of that size is not', () => {
+    // mitdb 208 with 0.1 mV muscle noise: MLII's QRS falls ~10x for 5 s while V1 still shows the beats.
+    const rand = rng(8);
+    const c = new QrsCredibility(FS, PTS);
+    let t = warm(c, rand);
+    const oneLead = (form: Form): Beat => {
+      const b = beat(t, 'A', 0.5, rand, 1, 0.6);
+      const other = morph(form, 0.1, 0.6, rand);
+      for (let i = 0; i < PTS; i++) b.morphology[i] = (morph('noise', 0.1, 0.1, rand)[i] as number);
+      for (let i = 0; i < PTS; i++) b.morphology[PTS + i] = other[PTS + i] as number;
+      return b;
+    };
+    t += 2.4 * FS;
+    assert.equal(c.judge(oneLead('noise')), false, 'noise of QRS size on the lead that is left');
+    t += 1.2 * FS;
+    assert.equal(c.judge(oneLead('A')), true, 'the patient\'s QRS on that lead');
+  });
+
   it('outside a silence: small and weak is rejected, small but clear or weak but tall is kept', () => {
     const rand = rng(4);
     const c = new QrsCredibility(FS, PTS);
