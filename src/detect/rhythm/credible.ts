@@ -203,9 +203,13 @@ export class QrsCredibility {
   confirmsOnLead(morphology: Float32Array, lead: number): boolean {
     const pts = this.pts;
     if (this.tplN === 0 || pts < 8 || lead < 0 || lead >= this.leads || morphology.length !== this.leads * pts) return false;
+    this.leadX.set(morphology.subarray(lead * pts + this.q0, lead * pts + this.q1));
+    return this.repeatsOnLead(this.leadX, lead);
+  }
+
+  /** `x` (one lead's QRS region) correlates >= EVIDENCE_CORR with that lead of the template or of one of the last RECENT credible beats. */
+  private repeatsOnLead(x: Float32Array, lead: number): boolean {
     const w = this.q1 - this.q0;
-    const x = this.leadX;
-    x.set(morphology.subarray(lead * pts + this.q0, lead * pts + this.q1));
     const at = lead * w;
     if (corr(x, this.tpl.subarray(at, at + w), 0, w) >= EVIDENCE_CORR) return true;
     for (let i = 0; i < this.recentN; i++) if (corr(x, (this.recent[i] as Float32Array).subarray(at, at + w), 0, w) >= EVIDENCE_CORR) return true;
@@ -244,10 +248,7 @@ export class QrsCredibility {
       const w = this.q1 - this.q0;
       for (let l = 0; l < this.leads; l++) {
         if ((this.ampNow[l] as number) < upperMedian(this.amps, this.ampN, this.leads, l, this.ampSort)) continue;
-        const at = l * w;
-        const x = this.x.subarray(at, at + w);
-        if (corr(x, this.tpl.subarray(at, at + w), 0, w) >= EVIDENCE_CORR) return true;
-        for (let i = 0; i < this.recentN; i++) if (corr(x, (this.recent[i] as Float32Array).subarray(at, at + w), 0, w) >= EVIDENCE_CORR) return true;
+        if (this.repeatsOnLead(this.x.subarray(l * w, (l + 1) * w), l)) return true;
       }
     }
     return false;
