@@ -304,6 +304,7 @@ export class BeatAdapter {
     const joins = best >= 0 && bestC >= p.joinCorr;
     const svShape = dom < 0 || (joins && best === dom) || this.similarity(dom, w) >= p.unlikeCorr;
 
+    if (this.rrCount > 0) this.sortRr();
     const med = this.rrCount > 0 ? this.median() : beat.rrLocalS;
     const sinus = this.rrCount === 0 ? beat.rrLocalS : p.premQuantile === 0.5 ? med : this.quantile(p.premQuantile);
     const prem = beat.rrPrevS !== null && med > 0 ? beat.rrPrevS / med : 1;
@@ -379,12 +380,16 @@ export class BeatAdapter {
     return sc;
   }
 
-  /** The q-quantile of the RR history (the floor(q·n)-th smallest). */
-  private quantile(q: number): number {
+  /** The RR history, sorted into rrSort (for median() and quantile()). */
+  private sortRr(): void {
     const s = this.rrSort.subarray(0, this.rrCount);
     s.set(this.rr.subarray(0, this.rrCount));
     s.sort();
-    return s[Math.min(this.rrCount - 1, Math.floor(q * this.rrCount))] as number;
+  }
+
+  /** The q-quantile of the sorted RR history (the floor(q·n)-th smallest); after sortRr(). */
+  private quantile(q: number): number {
+    return this.rrSort[Math.min(this.rrCount - 1, Math.floor(q * this.rrCount))] as number;
   }
 
   /** Mean QRS correlation of the current beat with cluster c over the leads. */
@@ -433,10 +438,9 @@ export class BeatAdapter {
     return ringIrregularity(this.rr, this.rrCount, this.rrIdx);
   }
 
+  /** Median of the sorted RR history; after sortRr(). */
   private median(): number {
-    const s = this.rrSort.subarray(0, this.rrCount);
-    s.set(this.rr.subarray(0, this.rrCount));
-    s.sort();
+    const s = this.rrSort;
     const h = this.rrCount >> 1;
     return this.rrCount % 2 ? (s[h] as number) : ((s[h - 1] as number) + (s[h] as number)) / 2;
   }
