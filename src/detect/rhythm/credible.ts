@@ -139,8 +139,11 @@ export class QrsCredibility {
     this.lastCredible = Number.NaN;
     this.prevN = 0;
     this.prevIdx = 0;
+    // a ring is read from slot 0 up to its count: the write index restarts with the count
     this.rrN = 0;
+    this.rrIdx = 0;
     this.seenN = 0;
+    this.seenIdx = 0;
   }
 
   /** Judge a detection, in stream order; learns from the credible ones. */

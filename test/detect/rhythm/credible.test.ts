@@ -167,6 +167,26 @@ describe('QRS credibility (asystole in noise)', () => {
     assert.equal(c.judge(beat(t + 6 * FS, 'B', 0.9, rand)), true);
   });
 
+  it('after reset() the rhythm and the shapes are learnt from the beats since, not from stale slots', () => {
+    const rand = rng(9);
+    // the detections' shapes: a new form repeated right after the reset is consistent
+    const c = new QrsCredibility(FS, PTS);
+    let t = warm(c, rand);
+    c.reset();
+    t += 6 * FS;
+    c.judge(beat(t, 'B', 0.9, rand, 0.8, 0.8));
+    c.judge(beat(t + 1.2 * FS, 'B', 0.9, rand, 0.8, 0.8));
+    assert.ok(c.lastConsistency > 0.9, `consistency ${c.lastConsistency}`);
+    // the recent RR: a slow rhythm (2 s) after the reset sets the silence threshold (3 s), so a
+    // new form 2 s after the last beat is not judged as in a silence
+    const d = new QrsCredibility(FS, PTS);
+    t = warm(d, rand);
+    d.reset();
+    t += 6 * FS;
+    for (let i = 0; i < 4; i++, t += 2 * FS) assert.equal(d.judge(beat(t, 'A', 1, rand)), true);
+    assert.equal(d.judge(beat(t, 'B', 0.9, rand, 1, 0.6)), true, 'a new form on time is credible');
+  });
+
   it('in the monitor: asystole with noise detections every ~1 s is alarmed and lasts until the rhythm returns', () => {
     const rand = rng(7);
     const mon = new RhythmMonitor({ sampleRate: FS });
