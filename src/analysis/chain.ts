@@ -10,7 +10,7 @@ import { EcgEngine, preferredLead, type Beat, type EcgLeadInfo, type WindowRepor
 import { DEFAULT_BEAT_LATENCY_S, type RhythmConfig } from '../detect/rhythm/config.ts';
 import type { RhythmEvent } from '../detect/rhythm/events.ts';
 import { RhythmMonitor } from '../detect/rhythm/monitor.ts';
-import { AdaptiveLabeller, beatShape } from '../detect/adapt.ts';
+import { AdaptiveLabeller, beatShape, type AdaptParams } from '../detect/adapt.ts';
 
 /** Sets beat labels (N/S/V/F/Q; the chain keeps 'P' on paced beats). May hold beats back (e.g. until the next beat is known). */
 export interface BeatLabeller {
@@ -35,6 +35,8 @@ export interface ChainOptions {
    * beats carry the classifier's probabilities; default true (config analysis.adapt).
    */
   adapt?: boolean;
+  /** Overrides of the adaptive stage's parameters (ADAPT_DEFAULTS), for evaluations. */
+  adaptParams?: Partial<AdaptParams>;
   rhythm?: Partial<RhythmConfig>;
   /** The patient is paced (config analysis.paced): beats with a pacing pulse are labelled 'P' (src/ecg/pace.ts). */
   paced?: boolean;
@@ -75,7 +77,7 @@ export class AnalysisChain {
 
   constructor(opts: ChainOptions) {
     const inner = opts.labeller;
-    this.opts = inner && opts.adapt !== false ? { ...opts, labeller: new AdaptiveLabeller(inner, { leadNames: opts.leads.map((l) => l.name) }) } : opts;
+    this.opts = inner && opts.adapt !== false ? { ...opts, labeller: new AdaptiveLabeller(inner, { leadNames: opts.leads.map((l) => l.name), params: opts.adaptParams }) } : opts;
     this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads, paced: opts.paced === true });
     // Beats reach the monitor after the engine's emission delay and, with a labeller, after
     // the labeller has held them: "no QRS" is decided only where every beat has arrived.

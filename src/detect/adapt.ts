@@ -48,7 +48,7 @@
  *    Designed on mitdb 215's false S (sinus at ~110/min: 129 -> 31); in the DS1 reference no S
  *    beat meets the condition (0 of the 364 whose next interval is known, at 1.0 to 1.2), so it
  *    cost no SVEB Se here; no other DS1 record changes, so the nested estimate cannot check it.
- *    On the synthetic patient (shipped classifier, 3 seeds x 10 min): sinus tachycardia with
+ *    On the synthetic patient (`npm run eval:sveb-synthetic`, 3 seeds x 10 min): sinus tachycardia with
  *    3-4 % HRV at 130 / 140 bpm, false S 12 / 31 without the rule, 0 / 0 with it (12 / 23 at a
  *    ratio of 1.0, which led to 1.1); APCs found 91 of 91 either way.
  *  - logBias[S] (+2) is the SVEB operating point on the Se/+P trade-off: it finds SVT runs
