@@ -20,6 +20,7 @@ import { errorMessage, isVigilError } from '../../src/core/errors.ts';
 import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
 import { SUSPENDED_IN_NOISE } from '../../src/detect/rhythm/events.ts';
 import { scaledNoise } from '../../src/eval/asystole-noise.ts';
+import { PACED_RECORDS } from '../../src/eval/index.ts';
 import { effectiveGain } from '../../src/wfdb/header.ts';
 import { readRecord, type WfdbRecord } from '../../src/wfdb/record.ts';
 import { DEFAULT_DATA, argValue } from '../train/common.ts';
@@ -32,7 +33,8 @@ high-priority alarm onsets after the first 5 minutes (asystole, vfib, vtach), th
 technical alarms, and the medium/low arrhythmia onsets (Run PVCs, AF, pause, HR limits,
 PVCs/min, couplets, bigeminy, trigeminy: "other"), per level. The shipped model was trained on these
 records: its beat labels are optimistic here; compare the levels with each other, or pass
---cv-models to label each record with the cross-validation model that never saw it.
+--cv-models to label each record with the cross-validation model that never saw it. The paced
+records (102, 104) run as paced patients, as their hub would be set.
 
 Options:
   --data DIR        mitdb directory (default ../shared/data/mitdb)
@@ -124,6 +126,8 @@ try {
         sampleRate: fs,
         leads: rec.header.signals.map((s) => ({ name: s.description, gain: effectiveGain(s), baseline: s.baseline })),
         labeller: new BeatLabeler(await modelFor(r), { sampleRate: fs, leadNames }),
+        // a paced patient's hub is set as paced (IEC 60601-2-27; config analysis.paced)
+        paced: PACED_RECORDS.includes(r),
       });
       const from = 300 * fs;
       hours += Math.max(0, rec.length - from) / fs / 3600;

@@ -20,6 +20,7 @@ import { AnalysisChain } from '../analysis/chain.ts';
 import { resolveRhythmConfig } from '../detect/rhythm/config.ts';
 import { effectiveGain } from '../wfdb/header.ts';
 import type { WfdbRecord } from '../wfdb/record.ts';
+import { PACED_RECORDS } from './stats.ts';
 
 /** Decision slack after start + asystoleS: beat latency (~0.5 s) and one 1-s block, with margin. */
 export const ALARM_SLACK_S = 2.5;
@@ -31,6 +32,8 @@ export interface AsystoleTrialOptions {
   durationS?: number;
   /** Noise RMS on every lead, mV. */
   rmsMv: number;
+  /** The patient is paced (its hub set as paced: analysis.paced); default: one of PACED_RECORDS. */
+  paced?: boolean;
 }
 
 export interface AsystoleTrial {
@@ -92,6 +95,7 @@ export function asystoleTrial(name: string, rec: WfdbRecord, noise: WfdbRecord, 
   const chain = new AnalysisChain({
     sampleRate: fs,
     leads: rec.header.signals.map((s, i) => ({ name: s.description, gain: gains[i] as number, baseline: s.baseline })),
+    paced: opts.paced ?? PACED_RECORDS.includes(name),
   });
   const events: Array<{ s: number; detected: number; onset: boolean }> = [];
   const tech: Array<{ s: number; onset: boolean }> = [];
