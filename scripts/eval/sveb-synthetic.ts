@@ -12,7 +12,7 @@ import type { ScenarioSpec } from '../../drivers/synthetic/scenario.ts';
 import { AnalysisChain } from '../../src/analysis/chain.ts';
 import { DEFAULT_MODEL } from '../../src/analysis/model.ts';
 import { errorMessage } from '../../src/core/errors.ts';
-import type { AdaptParams } from '../../src/detect/adapt.ts';
+import { ADAPT_DEFAULTS, type AdaptParams } from '../../src/detect/adapt.ts';
 import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
 import type { Beat } from '../../src/ecg/types.ts';
 import { argValue } from '../train/common.ts';
@@ -65,9 +65,16 @@ if (rawParams !== undefined) {
   try {
     const v: unknown = JSON.parse(rawParams);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    for (const [key, value] of Object.entries(v)) {
+      const known = (ADAPT_DEFAULTS as unknown as Record<string, unknown>)[key];
+      if (known === undefined) throw new Error(`unknown parameter "${key}"`);
+      if (typeof known === 'number' ? typeof value !== 'number' || !Number.isFinite(value) : !Array.isArray(value) || value.some((x) => typeof x !== 'number')) {
+        throw new Error(`"${key}" must be ${typeof known === 'number' ? 'a number' : 'an array of numbers'}`);
+      }
+    }
     params = v as Partial<AdaptParams>;
   } catch (e) {
-    fail(`--params is not a JSON object (${errorMessage(e)})`);
+    fail(`--params: ${errorMessage(e)} (a JSON object of adaptive-stage parameters)`);
   }
 }
 const json = argv.includes('--json');

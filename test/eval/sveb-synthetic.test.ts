@@ -32,8 +32,10 @@ describe('eval:sveb-synthetic (S labels on the synthetic patient)', function () 
     assert.ok(fast(on) <= 1, `with it ${fast(on)}`);
   });
 
-  it('refuses a --params that is not a JSON object (exit 2), and prints its help', async () => {
-    await assert.rejects(run(process.execPath, ['--import', 'tsx', script, '--params', '[1]'], { cwd: repoRoot }), (e: { code?: number; stderr?: string }) => e.code === 2 && /--params/.test(e.stderr ?? ''));
+  it('refuses a --params that is not a JSON object of known parameters (exit 2), and prints its help', async () => {
+    for (const bad of ['[1]', '{"noSuch":1}', '{"noPauseRatio":"x"}', '{']) {
+      await assert.rejects(run(process.execPath, ['--import', 'tsx', script, '--params', bad], { cwd: repoRoot }), (e: { code?: number; stderr?: string }) => e.code === 2 && /--params/.test(e.stderr ?? ''), bad);
+    }
     const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--help'], { cwd: repoRoot });
     assert.match(stdout, /usage: npm run eval:sveb-synthetic/);
   });
