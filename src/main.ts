@@ -122,8 +122,17 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       alarmManager.setCondition('model-failed', null, true, { detail: code });
     }
   }
+  // Inference failing at run time: the beats go on unclassified (BeatLabeler), the bed hears
+  // the technical alarm, the status says why; both clear when inference works again.
+  const onHealth = (ok: boolean, e?: unknown): void => {
+    const code = ok ? null : isVigilError(e) ? e.code : 'VIGIL_INTERNAL';
+    if (ok) log.info('beat classifier works again');
+    else log.error('beat classifier failed: beats go on unclassified (N/Q)', { code, err: errorMessage(e) });
+    classifierStatus = ok ? { ...classifierStatus, ok: true, code: undefined, message: undefined } : { ...classifierStatus, ok: false, code, message: errorMessage(e) };
+    alarmManager.setCondition('model-failed', null, !ok, ok ? {} : { detail: code });
+  };
   const labeller = classifier
-    ? (sampleRate: number, leadNames: readonly string[]) => new BeatLabeler(classifier as BeatClassifier, { sampleRate, leadNames })
+    ? (sampleRate: number, leadNames: readonly string[]) => new BeatLabeler(classifier as BeatClassifier, { sampleRate, leadNames, onHealth })
     : undefined;
 
   let uplink: Uplink | null = null;

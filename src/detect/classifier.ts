@@ -221,6 +221,13 @@ export class BeatClassifier {
 export interface LabelerOptions extends FeaturizerOptions {
   /** A beat's class is due at R + maxLatencyS (stream time); default 1 s. */
   maxLatencyS?: number;
+  /**
+   * Called when inference starts failing (ok false, with the error) and when it works again
+   * (ok true). While it fails, beats are released on time with the engine's own labels (N/Q)
+   * and no probabilities: none is lost or held back, and the rhythm rules that need no class
+   * (asystole, VF, rate, pause) go on.
+   */
+  onHealth?: (ok: boolean, error?: unknown) => void;
 }
 
 /** A beat with its classifier label set (a copy: the engine's Beat is left alone). */
@@ -246,15 +253,20 @@ export class BeatLabeler {
   private readonly after: Array<number | null> = [];
   /** The longest a beat is held after its R peak, s (BeatLabeller.maxLatencyS). */
   readonly maxLatencyS: number;
+  /** Batches whose inference failed (their beats went on unclassified). */
+  failures = 0;
+  private failing = false;
+  private readonly onHealth: LabelerOptions['onHealth'];
 
   constructor(private readonly classifier: BeatClassifier, opts: LabelerOptions) {
     this.fz = new BeatFeaturizer(opts);
     this.fs = opts.sampleRate;
     this.maxLatencyS = opts.maxLatencyS ?? 1;
+    this.onHealth = opts.onHealth;
     this.maxLag = Math.round(this.maxLatencyS * opts.sampleRate);
   }
 
-  async push(beats: readonly Beat[], streamSample: number): Promise<LabeledBeat[]> {
+  async push(beats: readonly Beat[], streamSample: number): Promise<Array<LabeledBeat | Beat>> {
     for (const b of beats) {
       const prev = this.pending[this.pending.length - 1];
       if (prev) this.featurize(prev, b);
@@ -267,7 +279,7 @@ export class BeatLabeler {
   }
 
   /** End of stream: classify whatever is left (the chain's BeatLabeller.flush). */
-  async flush(): Promise<LabeledBeat[]> {
+  async flush(): Promise<Array<LabeledBeat | Beat>> {
     const last = this.pending[this.pending.length - 1];
     if (last && !this.ready.includes(last)) this.featurize(last, null);
     return this.release();
@@ -283,7 +295,7 @@ export class BeatLabeler {
     this.after.push(rr !== null && rr <= POST_RR_CAP_S ? rr : null);
   }
 
-  private async release(): Promise<LabeledBeat[]> {
+  private async release(): Promise<Array<LabeledBeat | Beat>> {
     const n = this.ready.length;
     if (n === 0) return [];
     const x = new Float32Array(n * FEATURE_COUNT);
@@ -292,7 +304,18 @@ export class BeatLabeler {
     this.rows.splice(0, n);
     const after = this.after.splice(0, n);
     this.pending.splice(0, this.pending.indexOf(beats[n - 1] as Beat) + 1);
-    const res = await this.classifier.classifyFeatures(x, n);
+    let res: Classification;
+    try {
+      res = await this.classifier.classifyFeatures(x, n);
+    } catch (e: unknown) {
+      // the beats go on unclassified rather than being lost (see LabelerOptions.onHealth)
+      if (!this.failing) this.onHealth?.(false, e);
+      this.failing = true;
+      this.failures++;
+      return beats.map((b, i) => ({ ...b, rrAfterS: after[i] ?? null }));
+    }
+    if (this.failing) this.onHealth?.(true);
+    this.failing = false;
     const k = BEAT_CLASSES.length;
     return beats.map((b, i) => ({ ...b, label: res.labels[i] as string, probs: res.probs.slice(i * k, (i + 1) * k), rrAfterS: after[i] ?? null }));
   }

@@ -193,6 +193,44 @@ describe('detect/classifier: synthetic PVC patient', () => {
     }
   });
 
+  it('inference failing at run time: the beats go on, on time and unclassified, and the labeller says so once each way', async () => {
+    const clf = await BeatClassifier.load(MODEL);
+    try {
+      // the real classifier, made to fail for the pushes between 40 s and 60 s (fault injection)
+      let failNow = false;
+      const flaky = new Proxy(clf, {
+        get(target, prop, receiver) {
+          if (prop === 'classifyFeatures') {
+            return async (x: Float32Array, n: number) => {
+              if (failNow) throw new Error('injected inference failure');
+              return target.classifyFeatures(x, n);
+            };
+          }
+          return Reflect.get(target, prop, receiver) as unknown;
+        },
+      });
+      const health: boolean[] = [];
+      const lab = new BeatLabeler(flaky, { sampleRate: fs, leadNames, onHealth: (ok) => health.push(ok) });
+      const live: Beat[] = [];
+      for (const p of pushes) {
+        failNow = p.at > 40 * fs && p.at <= 60 * fs;
+        const out = await lab.push(p.beats, p.at);
+        for (const b of out) assert.ok(p.at - b.sample <= 2 * fs, 'released within the 1-s budget (plus one block)');
+        live.push(...out);
+      }
+      failNow = false;
+      live.push(...(await lab.push(tail, syn.length)), ...(await lab.flush()));
+      assert.deepEqual(live.map((b) => b.sample), beats.map((b) => b.sample), 'no beat lost');
+      assert.deepEqual(health, [false, true]);
+      assert.ok(lab.failures >= 15, `${lab.failures} failed batches`);
+      const unclassified = live.filter((b) => !((b as LabeledBeat).probs instanceof Float32Array));
+      assert.ok(unclassified.length > 0 && unclassified.every((b) => b.sample > 38 * fs && b.sample <= 60 * fs), 'only the beats of the failing stretch are unclassified');
+      assert.ok(unclassified.every((b) => b.label === 'N' || b.label === 'Q'), 'they keep the engine labels');
+    } finally {
+      await clf.close();
+    }
+  });
+
   it('features are finite and blocking-independent (offline featurizer is deterministic)', () => {
     const a = featurizeBeats(beats, { sampleRate: fs, leadNames });
     const b = featurizeBeats(beats, { sampleRate: fs, leadNames });
