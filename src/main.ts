@@ -294,6 +294,9 @@ async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logge
  * offset works either way).
  */
 async function analyse(block: SampleBlock, entry: DeviceEntry, store: Store, bedside: Bedside): Promise<void> {
+  // Before a hole in the stream: the old chain's last beats, dated by the blocks before it.
+  const before = await entry.ecg.flushBeforeRestart(block);
+  if (before !== null) record(before, entry, store, null);
   entry.timeRef = { firstSample: block.firstSample, wallTimeMs: block.wallTimeMs, fs: block.channels[0]?.sampleRate ?? 1 };
   const out = await entry.ecg.push(block);
   if (entry.ecg.restarts !== entry.restarts) {

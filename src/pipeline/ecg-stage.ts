@@ -38,12 +38,35 @@ export class EcgStage {
     private readonly paced = false,
   ) {}
 
+  /**
+   * When `block` will restart the chain (a loss in the stream, a new layout), finish the old
+   * chain first and return its last beats and window reports: the ones still inside the
+   * engine's look-ahead and held by the labeller (up to ~1.5 s before the hole), which would
+   * otherwise be lost. Its rhythm events are not returned: conditions open at a hole are
+   * unknown, not over (the consumer handles the restart). null when `block` continues the stream.
+   * Call it before push(block), with the time reference of the blocks before the hole.
+   */
+  async flushBeforeRestart(block: SampleBlock): Promise<EcgStageOutput | null> {
+    const old = this.engine;
+    if (old === null || !this.restartsAt(block)) return null;
+    this.engine = null;
+    this.restarts++;
+    const out = this.shift(await old.finish());
+    out.rhythm = [];
+    return out;
+  }
+
+  private static layoutOf(block: SampleBlock): string {
+    return block.channels.map((c) => `${c.name}/${c.units}/${c.gain}/${c.sampleRate}`).join('|');
+  }
+
+  private restartsAt(block: SampleBlock): boolean {
+    return EcgStage.layoutOf(block) !== this.layout || block.gap !== 0 || block.firstSample !== this.expected;
+  }
+
   /** Feed one block; returns what the chain produced (sample indices in stream numbering). */
   async push(block: SampleBlock): Promise<EcgStageOutput> {
-    const layout = block.channels.map((c) => `${c.name}/${c.units}/${c.gain}/${c.sampleRate}`).join('|');
-    if (this.engine === null || layout !== this.layout || block.gap !== 0 || block.firstSample !== this.expected) {
-      this.start(block.channels, layout, block.firstSample);
-    }
+    if (this.engine === null || this.restartsAt(block)) this.start(block.channels, EcgStage.layoutOf(block), block.firstSample);
     this.expected = block.firstSample + block.length;
     const engine = this.engine;
     if (engine === null || this.leadIdx.length === 0) return EMPTY();
