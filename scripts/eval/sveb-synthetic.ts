@@ -27,6 +27,8 @@ minutes. A check of the S rules on data they were not designed on.
 Options:
   --seeds LIST      synthetic seeds, comma separated (default 1,2,3)
   --minutes N       length of each run (default 10)
+  --cases LIST      cases as rate:hrv:apc (bpm, % of RR, APCs per minute), comma separated
+                    (default 75:4:4,110:4:4,130:3:4,110:6:0,140:4:0)
   --params JSON     adaptive-stage parameter overrides, e.g. '{"noPauseRatio":0}'
   --json            one JSON object per case on stdout
   -h, --help        this help
@@ -35,13 +37,7 @@ Exit status: 0 measured, 1 model missing or unreadable, 2 bad command line.
 `;
 
 /** Sinus rate (bpm), HRV (% of RR), APCs per minute. */
-const CASES: ReadonlyArray<readonly [number, number, number]> = [
-  [75, 4, 4],
-  [110, 4, 4],
-  [130, 3, 4],
-  [110, 6, 0],
-  [140, 4, 0],
-];
+const DEFAULT_CASES = '75:4:4,110:4:4,130:3:4,110:6:0,140:4:0';
 const FS = 360;
 const SKIP_S = 120;
 const MATCH_S = 0.15;
@@ -77,6 +73,10 @@ if (rawParams !== undefined) {
     fail(`--params: ${errorMessage(e)} (a JSON object of adaptive-stage parameters)`);
   }
 }
+const cases = (argValue(argv, '--cases') ?? DEFAULT_CASES).split(',').map((c) => c.split(':').map(Number));
+if (cases.some((c) => c.length !== 3 || !c.every(Number.isFinite) || (c[0] as number) < 30 || (c[0] as number) > 200 || (c[1] as number) < 0 || (c[1] as number) > 20 || (c[2] as number) < 0 || (c[2] as number) > 30)) {
+  fail('--cases takes rate:hrv:apc triples (30-200 bpm, 0-20 %, 0-30 per minute), comma separated');
+}
 const json = argv.includes('--json');
 const tty = process.stderr.isTTY;
 
@@ -90,7 +90,7 @@ try {
 
 try {
   const durationS = minutes * 60;
-  for (const [hr, hrvPct, apcPerMin] of CASES) {
+  for (const [hr, hrvPct, apcPerMin] of cases as Array<[number, number, number]>) {
     let apcs = 0;
     let found = 0;
     let others = 0;

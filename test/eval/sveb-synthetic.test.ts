@@ -36,6 +36,7 @@ describe('eval:sveb-synthetic (S labels on the synthetic patient)', function () 
     for (const bad of ['[1]', '{"noSuch":1}', '{"noPauseRatio":"x"}', '{']) {
       await assert.rejects(run(process.execPath, ['--import', 'tsx', script, '--params', bad], { cwd: repoRoot }), (e: { code?: number; stderr?: string }) => e.code === 2 && /--params/.test(e.stderr ?? ''), bad);
     }
+    await assert.rejects(run(process.execPath, ['--import', 'tsx', script, '--cases', '75:4'], { cwd: repoRoot }), (e: { code?: number; stderr?: string }) => e.code === 2 && /--cases/.test(e.stderr ?? ''));
     const { stdout } = await run(process.execPath, ['--import', 'tsx', script, '--help'], { cwd: repoRoot });
     assert.match(stdout, /usage: npm run eval:sveb-synthetic/);
   });
