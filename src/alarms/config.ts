@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import type { MetricName } from '../../drivers/contract.ts';
 import { CONDITIONS } from '../detect/conditions.ts';
-import type { RhythmConfig } from '../detect/rhythm/config.ts';
+import { isVigilError } from '../core/errors.ts';
+import { resolveRhythmConfig, type RhythmConfig } from '../detect/rhythm/config.ts';
 import type { AlarmSettings } from './manager.ts';
 import { ALARM_CONDITIONS } from './table.ts';
 
@@ -73,7 +74,22 @@ export const alarmsConfigSchema = z
       if (v !== null && r !== undefined && !(v >= r[0] && v <= r[1])) ctx.addIssue({ code: 'custom', path: ['limits', id], message: `limit ${v} outside ${r[0]}..${r[1]} ${def.limit.unit}`, input: v });
     }
     for (const id of Object.keys(a.delaysS)) {
-      if (!conditionIds.has(id)) ctx.addIssue({ code: 'custom', path: ['delaysS', id], message: `unknown alarm condition "${id}"`, input: id });
+      const def = ALARM_CONDITIONS.find((c) => c.id === id);
+      if (def === undefined) ctx.addIssue({ code: 'custom', path: ['delaysS', id], message: `unknown alarm condition "${id}"`, input: id });
+      // Asystole, VF, VTach and extreme brady/tachy sound as soon as their detector decides
+      // (its own delay is the definition: 4 s of no QRS, the 5th V beat): a bed must not be
+      // able to hold them back (the condition table refuses such a delay too).
+      else if (def.source === 'rhythm' && def.priority === 'high') ctx.addIssue({ code: 'custom', path: ['delaysS', id], message: `"${id}" is a high-priority arrhythmia alarm: it takes no alarm delay`, input: a.delaysS[id] });
+    }
+    // The HR limits also have to fit each other and the rhythm thresholds (hr-low below hr-high,
+    // extreme-brady at most hr-low ...). Checked here, at load, with the detectors' own rules:
+    // found only when the first ECG block builds the detectors, such a limit would stop every
+    // bed's arrhythmia analysis instead of the start.
+    try {
+      resolveRhythmConfig(rhythmOverrides(a));
+    } catch (e: unknown) {
+      if (!isVigilError(e)) throw e;
+      ctx.addIssue({ code: 'custom', path: ['limits'], message: `HR limits do not fit together: ${e.message.replace(/^rhythm config /, '')} (hr-low < hr-high, extreme-brady <= hr-low, extreme-tachy >= hr-high)`, input: a.limits });
     }
   });
 

@@ -38,4 +38,18 @@ describe('alarms config section', () => {
     assert.equal(alarmSettings(c.alarms).escalateAfterMs, 0);
     assert.deepEqual(rhythmOverrides(c.alarms), { hrHighBpm: 130 });
   });
+
+  it('refuses HR limits that do not fit together at load (they used to stop the ECG analysis at the first block)', () => {
+    assert.match(problems({ alarms: { limits: { 'hr-high': 210 } } }).join('\n'), /alarms\.limits\b.*HR limits do not fit together.*extremeTachyBpm/);
+    assert.match(problems({ alarms: { limits: { 'hr-low': 30 } } }).join('\n'), /alarms\.limits.*HR limits do not fit together.*extremeBradyBpm/);
+    assert.match(problems({ alarms: { limits: { 'hr-low': 40, 'hr-high': 35 } } }).join('\n'), /HR limits do not fit together.*hrLowBpm: must be below hrHighBpm/);
+    // Moving the extreme limit with it is fine.
+    assert.deepEqual(problems({ alarms: { limits: { 'hr-high': 210, 'extreme-tachy': 220 } } }), []);
+  });
+
+  it('refuses an alarm delay for asystole, VF, VTach and extreme brady/tachy; allows one for medium conditions', () => {
+    const text = problems({ alarms: { delaysS: { asystole: 120, vfib: 1, vtach: 5, 'extreme-brady': 5, 'extreme-tachy': 5, afib: 30 } } }).join('\n');
+    for (const id of ['asystole', 'vfib', 'vtach', 'extreme-brady', 'extreme-tachy']) assert.match(text, new RegExp(`delaysS\\.${id}.*takes no alarm delay`));
+    assert.doesNotMatch(text, /afib/);
+  });
 });
