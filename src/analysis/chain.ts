@@ -70,8 +70,12 @@ export class AnalysisChain {
   readonly engine: EcgEngine;
   readonly monitor: RhythmMonitor;
   private readonly primary: number;
-  private readonly gain: number;
-  private readonly baseline: number;
+  /** Lead fed to the monitor's signal checks (VF): the primary one, or another while it is off. */
+  private signalLead: number;
+  /** Per lead: flagged off in the latest window report. */
+  private leadOff: boolean[] = [];
+  private readonly gains: number[];
+  private readonly baselines: number[];
   private pos = 0;
   private readonly opts: ChainOptions;
 
@@ -85,9 +89,26 @@ export class AnalysisChain {
     const rhythm = held > (opts.rhythm?.beatLatencyS ?? DEFAULT_BEAT_LATENCY_S) ? { ...opts.rhythm, beatLatencyS: held } : opts.rhythm;
     this.monitor = new RhythmMonitor({ sampleRate: opts.sampleRate, config: rhythm });
     this.primary = preferredLead(opts.leads.map((l) => l.name));
-    const lead = opts.leads[this.primary];
-    this.gain = lead?.gain ?? 200;
-    this.baseline = lead?.baseline ?? 0;
+    this.signalLead = this.primary;
+    this.gains = opts.leads.map((l) => l.gain ?? 200);
+    this.baselines = opts.leads.map((l) => l.baseline ?? 0);
+  }
+
+  /**
+   * The primary lead while it is on; while it is off (window reports), the first lead that is
+   * not: VF must be seen on the lead that still shows the ECG. The monitor is told of a change.
+   */
+  private chooseSignalLead(): void {
+    const off = this.leadOff;
+    let want = this.primary;
+    if (off[this.primary] === true) {
+      const other = off.findIndex((x, i) => !x && i < this.gains.length);
+      if (other >= 0) want = other;
+    }
+    if (want !== this.signalLead) {
+      this.signalLead = want;
+      this.monitor.signalLeadChanged();
+    }
   }
 
   /** n samples of every lead, from `offset` in each array. */
@@ -111,13 +132,19 @@ export class AnalysisChain {
 
   private step(leads: readonly Int32Array[], n: number, offset: number): Beat[] {
     this.engine.push(leads, n, offset);
-    this.monitor.onSamples(leads[this.primary] as Int32Array, n, this.gain, this.baseline, offset);
+    const k = this.signalLead;
+    this.monitor.onSamples(leads[k] as Int32Array, n, this.gains[k] as number, this.baselines[k] as number, offset);
     this.pos += n;
     return this.engine.drainBeats();
   }
 
   private downstream(beats: Beat[]): ChainOutput {
     const windows = this.engine.drainWindows();
+    const last = windows[windows.length - 1];
+    if (last !== undefined) {
+      this.leadOff = last.leadOff;
+      this.chooseSignalLead();
+    }
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
     this.monitor.onSuppressedDetection(this.engine.lastSuppressedSample);
@@ -135,6 +162,11 @@ export class AnalysisChain {
 
   private closing(beats: Beat[]): ChainOutput {
     const windows = this.engine.drainWindows();
+    const last = windows[windows.length - 1];
+    if (last !== undefined) {
+      this.leadOff = last.leadOff;
+      this.chooseSignalLead();
+    }
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
     this.validateRate(windows);

@@ -89,7 +89,9 @@ export const CONDITIONS: readonly ConditionDef[] = [
   },
   {
     id: 'vfib', name: 'VFib/VFlutter', technical: false, priority: 'high', latching: true, canDisable: false, mitAux: '(VFL',
-    params: [p('vfDurationS', 's', 4, 2, 10, 'fibrillatory wave for this long (IEC 60601-2-27: 4 s)')],
+    // At least 4 s: the detector's windows (2 s back-dating, 4 strict 0.5-s windows) cannot
+    // decide sooner than 3.5 s, so a shorter setting would be accepted and not honoured.
+    params: [p('vfDurationS', 's', 4, 4, 10, 'fibrillatory wave for this long (IEC 60601-2-27: 4 s)')],
     describe: 'fibrillatory or flutter wave (signal analysis, not QRS counting) without regular QRS complexes',
   },
   {

@@ -30,6 +30,8 @@ export const SUSPENDED_IN_NOISE: ReadonlySet<ConditionId> = new Set<ConditionId>
 export class ConditionTracker {
   private readonly activeSince = new Float64Array(CONDITION_IDS.length).fill(-1);
   private readonly off = new Uint8Array(CONDITION_IDS.length);
+  /** Sample of the last offset per condition (-1: none): a new episode never starts before it. */
+  private readonly lastEnd = new Float64Array(CONDITION_IDS.length).fill(-1);
   private events: RhythmEvent[] = [];
   /** While true, onsets of SUSPENDED_IN_NOISE conditions are dropped (set by the monitor while "noise" holds). */
   suspended = false;
@@ -53,7 +55,9 @@ export class ConditionTracker {
     if (this.off[i] === 1 || (this.activeSince[i] as number) >= 0) return false;
     if (this.suspended && SUSPENDED_IN_NOISE.has(id)) return false;
     // Onsets never precede the previous event of this condition (monotone per condition).
-    const s = Math.max(0, Math.min(sample, detectedAt));
+    // (An onset can be dated back, e.g. to the start of an unanalyzable window, past the end of
+    // an episode of the same condition that another source closed: the episodes would overlap.)
+    const s = Math.max(0, this.lastEnd[i] as number, Math.min(sample, detectedAt));
     this.activeSince[i] = s;
     this.events.push(detail === undefined ? { condition: id, phase: 'onset', sample: s, detectedAtSample: detectedAt } : { condition: id, phase: 'onset', sample: s, detectedAtSample: detectedAt, detail });
     return true;
@@ -66,6 +70,7 @@ export class ConditionTracker {
     if (since < 0) return false;
     this.activeSince[i] = -1;
     const s = Math.max(since + 1, Math.min(sample, detectedAt));
+    this.lastEnd[i] = s;
     this.events.push(detail === undefined ? { condition: id, phase: 'offset', sample: s, detectedAtSample: Math.max(detectedAt, s) } : { condition: id, phase: 'offset', sample: s, detectedAtSample: Math.max(detectedAt, s), detail });
     return true;
   }

@@ -12,8 +12,10 @@
  * - VF active: the beats the engine finds in a fibrillatory wave are not a rhythm, so AF,
  *   ventricular ectopy and HR conditions are closed and not judged; asystole is withheld while
  *   the wave looks fibrillatory.
- * - Lead off / unanalyzable: no asystole (absence of signal is not absence of QRS), RR
- *   history forgotten (AF, runs), noise does not double-report a lead-off.
+ * - Every lead off / unanalyzable: no asystole (absence of signal is not absence of QRS), RR
+ *   history forgotten (AF, runs), noise does not double-report a lead-off. One lead off of
+ *   several is a technical alarm only: the engine detects on the others (their weight takes
+ *   over) and every rhythm condition is judged from them.
  *
  * All state is bounded (rings of fixed size); sample indices are absolute stream indices
  * counted from the first onSamples/advance call at 0.
@@ -61,6 +63,13 @@ class NoiseVote {
   /** This source holds the noise condition. */
   active = false;
 
+  clear(): void {
+    this.ring.fill(0);
+    this.count = 0;
+    this.noRun = 0;
+    this.active = false;
+  }
+
   push(yes: boolean): void {
     const v = yes ? 1 : 0;
     this.count += v - (this.ring[this.idx] as number);
@@ -77,8 +86,19 @@ export interface RhythmMonitorOptions {
   morphologyPoints?: number;
 }
 
-/** Raw samples unchanged for this long mean no signal (a real front end always shows a few LSB of noise). */
-const FLAT_S = 0.5;
+/**
+ * No detection at all for this long: the beat-based noise votes (detections not credible, low
+ * quality, inconsistent shapes) have nothing left to judge and let go of the noise condition.
+ */
+const VOTES_EXPIRE_S = 5;
+/**
+ * Raw samples at the ADC rail (24-bit, as the engine's front end assumes: an open input drives
+ * the amplifier to full scale) for this long: the signal lead is off. The window reports say so
+ * too, but only at a window's end, up to 5 s later; until then the no-QRS decision waits.
+ */
+const RAIL_S = 0.5;
+const RAIL_HI = 8_388_607;
+const RAIL_LO = -8_388_608;
 
 export class RhythmMonitor {
   readonly fs: number;
@@ -91,10 +111,15 @@ export class RhythmMonitor {
   private readonly timing: BeatTimingDetector;
   private readonly latency: number;
   private now = 0;
-  private flatRun = 0;
-  private flatValue = Number.NaN;
-  private signalAbsent = false;
+  private railRun = 0;
+  private signalRailed = false;
   private technicalUntil = -1;
+  /** Every lead flagged off in the latest window report (one lead off of several: see the header). */
+  private allLeadsOff = false;
+  /** Latest detection (credible or not) and latest credible beat (-1: none since the start or an interruption). */
+  private lastDetection = -1;
+  private lastCredible = -1;
+  private prevRejected = false;
   private vfQuiet = 0;
   private vfStreak = -1;
   private vfLastFib = -1;
@@ -138,20 +163,20 @@ export class RhythmMonitor {
   }
 
   /**
-   * n samples of the primary lead starting at the monitor's next stream sample, raw ADC
-   * units (Int32Array from the driver) or mV (gain 1, baseline 0).
+   * n samples of the signal lead (the primary lead, or another one while it is off: see
+   * signalLeadChanged) starting at the monitor's next stream sample, raw ADC units (Int32Array
+   * from the driver) or mV (gain 1, baseline 0). A signal at the ADC rail withholds the
+   * asystole decision (RAIL_S); a merely constant one does not: on a noiseless source it cannot
+   * be told from asystole, and a missed asystole costs more than a false one.
    */
   onSamples(lead: Int32Array | Float32Array | Float64Array, n: number, gainPerMv: number, baseline: number, offset = 0): void {
-    const flatN = Math.round(FLAT_S * this.fs);
+    let run = this.railRun;
     for (let i = 0; i < n; i++) {
       const v = lead[offset + i] as number;
-      if (v === this.flatValue) this.flatRun++;
-      else {
-        this.flatValue = v;
-        this.flatRun = 0;
-      }
+      run = v >= RAIL_HI || v <= RAIL_LO ? run + 1 : 0;
     }
-    this.signalAbsent = this.flatRun >= flatN;
+    this.railRun = run;
+    this.signalRailed = run >= RAIL_S * this.fs;
     this.vf.push(lead, n, gainPerMv, baseline, offset, (f) => this.decideVf(f));
     // Only the clock moves here: the beats of this block come after the samples (onBeats), so
     // judging "no beat for 4 s" now would miss the beats the engine is about to deliver and
@@ -168,7 +193,18 @@ export class RhythmMonitor {
    * (muscle tremor on a flat line reads 24-170 "bpm").
    */
   get heartRateValid(): boolean {
-    return !(this.t.isActive('asystole') || this.t.isActive('vfib') || this.t.isActive('noise') || this.t.isActive('lead-off'));
+    return !(this.t.isActive('asystole') || this.t.isActive('vfib') || this.t.isActive('noise') || this.allLeadsOff);
+  }
+
+  /**
+   * The chain feeds onSamples from another lead from now on (the one it fed is off, or back):
+   * the VF detector restarts its filters and window, so the old lead's signal (or its step to
+   * the rail) is not read as part of the new one's wave.
+   */
+  signalLeadChanged(): void {
+    this.vf.restartSignal();
+    this.railRun = 0;
+    this.signalRailed = false;
   }
 
   onBeats(beats: readonly Beat[]): void {
@@ -181,6 +217,11 @@ export class RhythmMonitor {
       const off = w.leadOff.some((x) => x);
       if (off) this.t.onset('lead-off', w.startSample, now, { leads: w.leadOff.map((x, i) => (x ? i : -1)).filter((i) => i >= 0).join(',') });
       else this.t.offset('lead-off', w.startSample, now);
+      const wasAllOff = this.allLeadsOff;
+      this.allLeadsOff = w.leadOff.length > 0 && w.leadOff.every((x) => x);
+      // Noise that arose while every lead was off (it is not reported over a lead-off) is
+      // reported once a lead is back, if a source still holds it.
+      if (wasAllOff && !this.allLeadsOff && this.t.suspended && !w.unanalyzable) this.noiseOnset(w.startSample, now, { reason: 'noisy after lead-off' });
       this.windowNoise = w.unanalyzable;
       if (w.unanalyzable) this.noiseOnset(w.startSample, now, { sqi: Math.round(w.sqi * 100) / 100 });
       else this.noiseMaybeOffset(w.startSample, now);
@@ -217,9 +258,10 @@ export class RhythmMonitor {
     const known = this.now - this.latency;
     const now = this.now;
     const fibrillating = this.vf.fibrillatoryNow || this.t.isActive('vfib');
-    const technical = this.signalAbsent || known < this.technicalUntil || this.t.isActive('lead-off');
-    this.timing.advance(known, now, !fibrillating && !technical, this.technicalUntil, fibrillating || this.t.isActive('lead-off'));
+    const technical = this.signalRailed || known < this.technicalUntil || this.allLeadsOff;
+    this.timing.advance(known, now, !fibrillating && !technical, this.technicalUntil, fibrillating || this.allLeadsOff);
     this.vent.advance(known, now);
+    this.expireVotes(known, now);
   }
 
   drain(): RhythmEvent[] {
@@ -243,17 +285,24 @@ export class RhythmMonitor {
     // the guard neither judges nor learns them (it restarted at the VF onset), so the first
     // beats after VF are judged against the patient's QRS, not against the waves.
     const credible = vfib || this.credibility.judge(b);
+    // The engine's RR runs from the previous detection; after one the guard rejected, the
+    // interval that counts is the one from the last credible beat (a spurious detection must not
+    // halve an interval into a false tachycardia).
+    const rr = this.prevRejected ? (this.lastCredible >= 0 ? (b.sample - this.lastCredible) / this.fs : null) : b.rrPrevS;
+    this.lastDetection = b.sample;
+    this.prevRejected = !credible;
     if (!vfib) {
       this.judgeDetections(b.sample, credible, now);
       this.judgeQuality(b.sample, b.quality, now);
       this.judgeShapes(b.sample, this.credibility.lastConsistency, now);
     }
     if (!credible) {
-      this.vent.onBeat(b.sample, b.rrPrevS, 'Q', now);
-      this.afBeat(b.sample, b.rrPrevS, 'Q', now);
+      this.vent.onBeat(b.sample, rr, 'Q', now);
+      this.afBeat(b.sample, rr, 'Q', now);
       return;
     }
-    this.timing.onBeat(b.sample, b.rrPrevS, now, !vfib);
+    this.lastCredible = b.sample;
+    this.timing.onBeat(b.sample, rr, now, !vfib);
     const corr = this.conducted.observe(b);
     if (vfib) return;
     // A fast beat unlike the patient's conducted beat counts as ventricular for the rhythm
@@ -262,7 +311,7 @@ export class RhythmMonitor {
     // patient's conduction now, even when the reference learnt another one earlier (a change
     // of bundle-branch conduction, mitdb 207, made a fast SVT "different").
     const shape = beatShape(b);
-    const fast = b.rrPrevS !== null && b.rrPrevS <= 60 / this.config.vtMinRateBpm;
+    const fast = rr !== null && rr <= 60 / this.config.vtMinRateBpm;
     // A paced beat (label P, src/ecg/pace.ts) is neither: it is wide and unlike the patient's
     // own beats by construction.
     const paced = b.label === 'P';
@@ -271,13 +320,13 @@ export class RhythmMonitor {
     // PVC for the run rules too: multiform runs are often split by beats the classifier
     // alone calls N (mitdb 203).
     const family = b.label !== 'Q' && !paced && shape?.ventricularFamily === true;
-    this.vent.onBeat(b.sample, b.rrPrevS, different || family ? 'V' : b.label, now);
+    this.vent.onBeat(b.sample, rr, different || family ? 'V' : b.label, now);
     // While the ECG is noisy the intervals say nothing of the atrial rhythm: AF neither starts
     // from them nor ends on them (an AF in progress stays open through the noise).
     // S and N come from the adaptive stage's median-relative judgement when it ran (BeatShape.
     // rhythmLabel): early AF beats look premature against the sinus cycle of the label.
     const atrial = (b.label === 'S' || b.label === 'N') && shape?.rhythmLabel !== undefined ? shape.rhythmLabel : b.label;
-    this.afBeat(b.sample, b.rrPrevS, this.t.suspended ? 'Q' : atrial, now);
+    this.afBeat(b.sample, rr, this.t.suspended ? 'Q' : atrial, now);
   }
 
   /**
@@ -331,10 +380,26 @@ export class RhythmMonitor {
     }
   }
 
-  /** The ECG cannot be analysed: the noise technical condition (not over a lead-off), arrhythmia onsets suspended. */
+  /** The ECG cannot be analysed: the noise technical condition (not while every lead is off), arrhythmia onsets suspended. */
   private noiseOnset(sample: number, now: number, detail: Record<string, number | string>): void {
-    if (!this.t.isActive('lead-off')) this.t.onset('noise', sample, now, detail);
+    if (!this.allLeadsOff) this.t.onset('noise', sample, now, detail);
     this.t.suspended = true;
+  }
+
+  /**
+   * The beat-based votes are judged at each detection: when detections stop altogether (an
+   * asystole on a clean line, a lead that went quiet) they would hold "ECG noisy" and the
+   * suspension forever. After VOTES_EXPIRE_S without any detection they let go.
+   */
+  private expireVotes(known: number, now: number): void {
+    if (this.lastDetection < 0 || known - this.lastDetection < VOTES_EXPIRE_S * this.fs) return;
+    let any = false;
+    for (const v of [this.rejectedVote, this.lowQualityVote, this.shapeVote]) {
+      if (!v.active) continue;
+      v.clear();
+      any = true;
+    }
+    if (any) this.noiseMaybeOffset(this.lastDetection + Math.round(VOTES_EXPIRE_S * this.fs), now);
   }
 
   /** A noise source cleared: the condition ends when none is left. */
@@ -347,12 +412,17 @@ export class RhythmMonitor {
   private afBeat(sample: number, rrPrevS: number | null, label: string, now: number): void {
     const r = this.af.onBeat(sample, rrPrevS, label);
     if (r !== null) {
-      if (r.phase === 'onset') this.t.onset('afib', r.sample, now, { windowBeats: this.config.afWindowBeats });
-      else this.t.offset('afib', r.sample, now);
+      // An onset the tracker drops (arrhythmia onsets suspended while the ECG is noisy) leaves
+      // the detector free to find the AF again once the noise is over.
+      if (r.phase === 'onset') {
+        if (!this.t.onset('afib', r.sample, now, { windowBeats: this.config.afWindowBeats })) this.af.active = this.t.isActive('afib');
+      } else this.t.offset('afib', r.sample, now);
     }
   }
 
   private interrupt(sample: number, now: number): void {
+    this.lastCredible = -1;
+    this.prevRejected = false;
     this.credibility.reset();
     this.af.reset();
     this.af.active = false;

@@ -10,10 +10,13 @@
  *   start and ended at that beat, so the alarm depends on the gap, not on when its closing
  *   beat happened to arrive.
  * - HR: the monitor average (IEC 60601-2-27 / EC13: last 12 RR, last 4 when 3 RR > 1.2 s,
- *   monitorHeartRate in src/ecg/rate.ts). Intervals longer than pauseS are left out: they are
- *   the pause/asystole conditions, and would otherwise drag the average into a false extreme
- *   bradycardia for 12 beats after the rhythm is back. Limits switch off with 2 bpm of
- *   hysteresis so a rate hovering at a limit does not chatter.
+ *   monitorHeartRate in src/ecg/rate.ts). An isolated interval longer than pauseS, and any
+ *   longer than asystoleS, is left out and restarts the average: it is the pause/asystole
+ *   condition, and would otherwise drag the average into a false extreme bradycardia for 12
+ *   beats after the rhythm is back. Long intervals in a row are a slow rhythm, not a pause:
+ *   they count (from the second), so a rate below 60/pauseS still raises extreme bradycardia
+ *   (20/min at the default 2.5 s, or any rate a bed's shorter pause setting would hide).
+ *   Limits switch off with 2 bpm of hysteresis so a rate hovering at a limit does not chatter.
  */
 import { monitorHeartRate } from '../../ecg/rate.ts';
 import type { RhythmConfig } from './config.ts';
@@ -29,6 +32,8 @@ export class BeatTimingDetector {
   private readonly t: ConditionTracker;
   private readonly rr = new Float64Array(12);
   private rrCount = 0;
+  /** The previous interval was longer than pauseS. */
+  private prevLong = false;
   /** R peak of the last beat; the stream start before the first one (no QRS since the start counts). */
   lastBeat = 0;
   /** Last sample at which analysis was impossible: no-QRS time counts from here at the earliest. */
@@ -46,6 +51,7 @@ export class BeatTimingDetector {
   /** Forget the RR average (after a gap in analysis). */
   resetRate(sample: number, now: number): void {
     this.rrCount = 0;
+    this.prevLong = false;
     this.hr = null;
     for (const id of ['extreme-brady', 'extreme-tachy', 'hr-low', 'hr-high'] as const) this.t.offset(id, sample, now, { reason: 'interrupted' });
   }
@@ -57,7 +63,10 @@ export class BeatTimingDetector {
     this.lastBeat = sample;
     // Not a rate (VF: the "beats" are fibrillation waves): keep none of these intervals, or the
     // first beats after VF would average them into a false tachycardia alarm.
-    if (rrPrevS === null || rrPrevS > this.cfg.pauseS || !rateAllowed) {
+    const long = rrPrevS !== null && rrPrevS > this.cfg.pauseS;
+    const isolatedLong = long && !this.prevLong;
+    this.prevLong = long;
+    if (rrPrevS === null || isolatedLong || rrPrevS > this.cfg.asystoleS || !rateAllowed) {
       this.rrCount = 0;
       this.hr = null;
       return;

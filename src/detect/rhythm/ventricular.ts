@@ -55,6 +55,8 @@ export class VentricularDetector {
   private lastV = -1;
   /** Non-V beats since the last V (-1: no V yet / pattern broken). */
   private sinceV = -1;
+  /** Non-V beats since the last V or since the patterns were broken (a Q beat, a gap). */
+  private nonVRun = 0;
   private bigCycles = 0;
   private bigStart = -1;
   private triCycles = 0;
@@ -90,6 +92,7 @@ export class VentricularDetector {
     for (const id of ['vtach', 'vrun', 'bigeminy', 'trigeminy'] as const) this.t.offset(id, sample, now, { reason: 'interrupted' });
     this.runLen = 0;
     this.sinceV = -1;
+    this.nonVRun = 0;
     this.bigCycles = 0;
     this.triCycles = 0;
     this.rrN = 0;
@@ -197,15 +200,19 @@ export class VentricularDetector {
     } else if (this.runLen >= c.vrunMinBeats && !this.t.isActive('vtach')) {
       this.t.onset('vrun', this.runStart, now, { beats: this.runLen, rateBpm: Math.round(rate) });
     }
-    // Patterns: a V after exactly one (two) non-V beat(s) continues bigeminy (trigeminy).
-    if (this.sinceV === 1) {
-      if (this.bigCycles === 0) this.bigStart = this.lastNonVSample;
-      this.bigCycles++;
+    // Patterns: a V after exactly one (two) non-V beat(s) continues bigeminy (trigeminy); a V
+    // after more starts a new one, its first N-V (N-N-V) cycle being this one.
+    if (this.sinceV === 1 && this.bigCycles > 0) this.bigCycles++;
+    else if (this.nonVRun >= 1) {
+      this.bigCycles = 1;
+      this.bigStart = this.lastNonVSample;
     } else this.bigCycles = 0;
-    if (this.sinceV === 2) {
-      if (this.triCycles === 0) this.triStart = this.prevNonVSample;
-      this.triCycles++;
+    if (this.sinceV === 2 && this.triCycles > 0) this.triCycles++;
+    else if (this.nonVRun >= 2) {
+      this.triCycles = 1;
+      this.triStart = this.prevNonVSample;
     } else this.triCycles = 0;
+    this.nonVRun = 0;
     if (this.sinceV !== 1) this.t.offset('bigeminy', sample, now);
     if (this.sinceV !== 2) this.t.offset('trigeminy', sample, now);
     if (this.bigCycles >= c.bigeminyCycles) this.t.onset('bigeminy', this.bigStart, now, { cycles: this.bigCycles });
@@ -217,6 +224,7 @@ export class VentricularDetector {
     this.endRun(sample, now);
     if (this.sinceRun < Number.MAX_SAFE_INTEGER) this.sinceRun++;
     if (this.sinceV >= 0) this.sinceV++;
+    this.nonVRun++;
     if (this.sinceV > 1) {
       if (this.bigCycles > 0) this.bigCycles = 0;
       this.t.offset('bigeminy', sample, now);

@@ -131,6 +131,17 @@ export class VfDetector {
     return this.abs;
   }
 
+  /**
+   * The samples now come from another lead: forget the filters' memory and the window (as if
+   * the stream were silent up to here), so the step between the leads is not read as a wave.
+   * Stream time goes on.
+   */
+  restartSignal(): void {
+    this.hz1 = this.hz2 = this.lz1 = this.lz2 = 0;
+    this.ring.fill(0);
+    this.fibrillatoryNow = false;
+  }
+
   /** A beat found by the engine (for the regular-QRS veto). */
   onBeat(sample: number, qrsWidthS: number): void {
     const j = (this.bHead + this.bCount) % BEAT_RING;

@@ -36,6 +36,16 @@ describe('ventricular ectopy patterns', () => {
     assert.equal(episodes(ev, 'trigeminy').length, 0);
   });
 
+  it('the cycle count includes the first N-V (N-N-V) after sinus: exactly 4 (3) cycles make bigeminy (trigeminy), one fewer does not', () => {
+    assert.equal(episodes(feed('NNNN' + 'NV'.repeat(4) + 'NNNN'), 'bigeminy').length, 1);
+    assert.equal(episodes(feed('NNNN' + 'NV'.repeat(3) + 'NNNN'), 'bigeminy').length, 0);
+    assert.equal(episodes(feed('NNN' + 'NNV'.repeat(3) + 'NNNN'), 'trigeminy').length, 1);
+    assert.equal(episodes(feed('NNN' + 'NNV'.repeat(2) + 'NNNN'), 'trigeminy').length, 0);
+    // After a couplet the next N-V starts a new count.
+    assert.equal(episodes(feed('NNNN' + 'NVV' + 'NV'.repeat(3) + 'NNNN'), 'bigeminy').length, 0);
+    assert.equal(episodes(feed('NNNN' + 'NVV' + 'NV'.repeat(4) + 'NNNN'), 'bigeminy').length, 1);
+  });
+
   it('trigeminy after 3 N-N-V cycles', () => {
     const ev = feed('NNN' + 'NNV'.repeat(6) + 'NNNN');
     assert.equal(episodes(ev, 'trigeminy').length, 1);

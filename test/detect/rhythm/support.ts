@@ -1,5 +1,5 @@
 /** Synthetic patient -> EcgEngine -> RhythmMonitor, with beat labels taken from the truth. */
-import { EcgEngine, type Beat } from '../../../src/ecg/index.ts';
+import { EcgEngine, type Beat, type WindowReport } from '../../../src/ecg/index.ts';
 import { RhythmMonitor, type RhythmConfig, type RhythmEvent } from '../../../src/detect/rhythm/index.ts';
 import { synthesize } from '../../../drivers/synthetic/index.ts';
 import type { ScenarioSpec } from '../../../drivers/synthetic/scenario.ts';
@@ -94,7 +94,7 @@ export function conditionsSeen(events: readonly RhythmEvent[]): Set<ConditionId>
 }
 
 /** Hand-made beat sequences (250 Hz): a narrow upright complex or an inverted wide one (first lead). */
-const STEP_FS = 250;
+export const STEP_FS = 250;
 const STEP_PTS = 90;
 
 export function stepMorphology(wide: boolean): Float32Array {
@@ -139,4 +139,51 @@ export function feedSteps(list: readonly Step[]): RhythmEvent[] {
   }
   events.push(...mon.finish(t + STEP_FS));
   return events;
+}
+
+/**
+ * Hand-made beats (and window reports) into a real RhythmMonitor at STEP_FS, step by step, for
+ * tests that interleave beats with windows or time passing.
+ */
+export class StepDriver {
+  readonly mon: RhythmMonitor;
+  /** Sample of the last beat. */
+  t = STEP_FS;
+  private first = true;
+  readonly events: RhythmEvent[] = [];
+
+  constructor(config: Partial<RhythmConfig> = {}) {
+    this.mon = new RhythmMonitor({ sampleRate: STEP_FS, config });
+  }
+
+  beat(s: Step & { morphology?: Float32Array }): void {
+    this.t += Math.round(s.rr * STEP_FS);
+    const b: Beat = {
+      sample: this.t, lead: 0, rrPrevS: this.first ? null : s.rr, rrNextS: null, rrLocalS: 0.8, rrRunningS: 0.8, qrsWidthS: 0.1,
+      amplitudeMv: 1, quality: s.quality ?? 1, morphology: s.morphology ?? stepMorphology(s.wide ?? s.label === 'V'), label: s.label,
+    };
+    this.first = false;
+    this.mon.onBeats([b]);
+    this.advance(this.t + STEP_FS / 2);
+  }
+
+  beats(list: readonly Step[]): void {
+    for (const s of list) this.beat(s);
+  }
+
+  /** A window report [start, end) with the given flags (2 leads). */
+  window(start: number, end: number, o: { leadOff?: boolean[]; unanalyzable?: boolean; sqi?: number } = {}): void {
+    this.mon.onWindows([{ startSample: start, endSample: end, hrBpm: null, hrv: null, sqi: o.sqi ?? 1, leadOff: o.leadOff ?? [false, false], unanalyzable: o.unanalyzable ?? false } as WindowReport]);
+    this.events.push(...this.mon.drain());
+  }
+
+  advance(to: number): void {
+    this.mon.advance(to);
+    this.events.push(...this.mon.drain());
+  }
+
+  finish(): RhythmEvent[] {
+    this.events.push(...this.mon.finish(this.t + STEP_FS));
+    return this.events;
+  }
 }
