@@ -16,6 +16,7 @@ import { errorMessage } from './core/errors.ts';
 import type { Logger } from './core/log.ts';
 import { RetentionJob } from './store/retention.ts';
 import { Store } from './store/store.ts';
+import { ClassifierHealth } from './pipeline/classifier-health.ts';
 import { EcgStage, type EcgStageOutput } from './pipeline/ecg-stage.ts';
 import { BeatClassifier, BeatLabeler } from './detect/classifier.ts';
 import { DEFAULT_MODEL } from './analysis/model.ts';
@@ -123,17 +124,23 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
     }
   }
   // Inference failing at run time: the beats go on unclassified (BeatLabeler), the bed hears
-  // the technical alarm, the status says why; both clear when inference works again.
-  const onHealth = (ok: boolean, e?: unknown): void => {
-    const code = ok ? null : isVigilError(e) ? e.code : 'VIGIL_INTERNAL';
-    if (ok) log.info('beat classifier works again');
-    else log.error('beat classifier failed: beats go on unclassified (N/Q)', { code, err: errorMessage(e) });
-    classifierStatus = ok ? { ...classifierStatus, ok: true, code: undefined, message: undefined } : { ...classifierStatus, ok: false, code, message: errorMessage(e) };
-    alarmManager.setCondition('model-failed', null, !ok, ok ? {} : { detail: code });
-  };
-  const labeller = classifier
-    ? (sampleRate: number, leadNames: readonly string[]) => new BeatLabeler(classifier as BeatClassifier, { sampleRate, leadNames, onHealth })
-    : undefined;
+  // the technical alarm, the status says why; both clear when inference works again on every
+  // device (src/pipeline/classifier-health.ts).
+  const health = new ClassifierHealth({
+    onDevice: (device, ok, e) => {
+      if (ok) log.info('beat classifier works again', { device });
+      else log.error('beat classifier failed: beats go on unclassified (N/Q)', { device, code: isVigilError(e) ? e.code : 'VIGIL_INTERNAL', err: errorMessage(e) });
+    },
+    onChange: (failing, d) => {
+      classifierStatus = failing
+        ? { ...classifierStatus, ok: false, code: d.code, message: d.message, failingDevices: d.devices }
+        : { ...classifierStatus, ok: true, code: undefined, message: undefined, failingDevices: undefined };
+      alarmManager.setCondition('model-failed', null, failing, failing ? { detail: d.code } : {});
+    },
+  });
+  const healthFor = (deviceId: string) => health.reporter(deviceId);
+  const labellerFor = (deviceId: string) =>
+    classifier ? (sampleRate: number, leadNames: readonly string[]) => new BeatLabeler(classifier as BeatClassifier, { sampleRate, leadNames, onHealth: healthFor(deviceId) }) : undefined;
 
   let uplink: Uplink | null = null;
   const status = async (): Promise<Record<string, unknown>> => ({
@@ -219,7 +226,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
         baseDir: deps.baseDir,
       });
       const entry: DeviceEntry = {
-        driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id, labeller, rhythmConfig, config.analysis.adapt, config.analysis.paced),
+        driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id, labellerFor(dc.id), rhythmConfig, config.analysis.adapt, config.analysis.paced),
         lastWindow: null, beats: 0, timeRef: null, active: new Set(), lastEventMono: deps.clock.monotonicMs(), restarts: 0, continuous: false,
       };
       live.device(dc.id, driver.kind, 'connecting', entry.since, null);

@@ -112,6 +112,11 @@ export function parseManifest(text: string, file = 'manifest'): ClassifierManife
   }
   const m = r.data;
   const f = FEATURE_COUNT;
+  // [batch, n] with a symbolic batch: beats are classified in batches of any size, and a graph
+  // fixed at 1 would load and then fail on every batch of 2 or more.
+  if (typeof m.input.shape[0] !== 'string' || typeof m.output.shape[0] !== 'string') {
+    throw shapeMismatch(`the batch dimension must be symbolic (input [${m.input.shape.join(', ')}], output [${m.output.shape.join(', ')}])`, { file });
+  }
   if (m.featureVersion !== FEATURE_VERSION) throw shapeMismatch(`model features v${m.featureVersion}, runtime computes v${FEATURE_VERSION}`, { file });
   if (m.input.shape[1] !== f || m.featureNames.length !== f || m.normalization.mean.length !== f || m.normalization.std.length !== f) {
     throw shapeMismatch(`manifest expects ${String(m.input.shape[1])} features, runtime computes ${f}`, { file, expected: f });
@@ -200,6 +205,11 @@ export class BeatClassifier {
       throw shapeMismatch(`output "${this.info.outputName}" is not ${count} × ${BEAT_CLASSES.length} float32`, { file: this.info.modelPath });
     }
     const probs = Float32Array.from(t.data);
+    // Non-finite probabilities (a corrupt graph, NaN features) would all read as N and poison the
+    // adaptive stage's cluster evidence: a failed inference instead (the labeller goes on without).
+    for (let i = 0; i < probs.length; i++) {
+      if (!Number.isFinite(probs[i] as number)) throw new VigilError('VIGIL_MODEL_INVALID', `${this.info.modelPath}: inference gave non-finite probabilities`, { details: { file: this.info.modelPath } });
+    }
     const labels: string[] = new Array<string>(count);
     for (let r = 0; r < count; r++) labels[r] = BEAT_CLASSES[decide(probs, r, this.logBias)] as string;
     return { labels, probs };
@@ -222,10 +232,13 @@ export interface LabelerOptions extends FeaturizerOptions {
   /** A beat's class is due at R + maxLatencyS (stream time); default 1 s. */
   maxLatencyS?: number;
   /**
-   * Called when inference starts failing (ok false, with the error) and when it works again
-   * (ok true). While it fails, beats are released on time with the engine's own labels (N/Q)
-   * and no probabilities: none is lost or held back, and the rhythm rules that need no class
-   * (asystole, VF, rate, pause) go on.
+   * Called with the outcome of this labeller's first batch (ok true or false), then whenever it
+   * changes: inference starts failing (ok false, with the error) or works again (ok true). The
+   * first call lets a new labeller (a chain restarted after a stream hole) clear a failure its
+   * predecessor reported. While it fails, beats are released on time with the engine's own
+   * labels (N/Q) and no probabilities: none is lost or held back, and the rhythm rules that need
+   * no class (asystole, VF, rate, pause) go on. An exception thrown here is logged nowhere and
+   * ignored: it must not lose the batch.
    */
   onHealth?: (ok: boolean, error?: unknown) => void;
 }
@@ -255,7 +268,8 @@ export class BeatLabeler {
   readonly maxLatencyS: number;
   /** Batches whose inference failed (their beats went on unclassified). */
   failures = 0;
-  private failing = false;
+  /** Outcome of the last batch: null before the first. */
+  private healthy: boolean | null = null;
   private readonly onHealth: LabelerOptions['onHealth'];
 
   constructor(private readonly classifier: BeatClassifier, opts: LabelerOptions) {
@@ -295,6 +309,16 @@ export class BeatLabeler {
     this.after.push(rr !== null && rr <= POST_RR_CAP_S ? rr : null);
   }
 
+  private health(ok: boolean, e?: unknown): void {
+    if (this.healthy === ok) return;
+    this.healthy = ok;
+    try {
+      this.onHealth?.(ok, e);
+    } catch {
+      // the listener's problem; the beats of this batch go on regardless
+    }
+  }
+
   private async release(): Promise<Array<LabeledBeat | Beat>> {
     const n = this.ready.length;
     if (n === 0) return [];
@@ -309,13 +333,11 @@ export class BeatLabeler {
       res = await this.classifier.classifyFeatures(x, n);
     } catch (e: unknown) {
       // the beats go on unclassified rather than being lost (see LabelerOptions.onHealth)
-      if (!this.failing) this.onHealth?.(false, e);
-      this.failing = true;
+      this.health(false, e);
       this.failures++;
       return beats.map((b, i) => ({ ...b, rrAfterS: after[i] ?? null }));
     }
-    if (this.failing) this.onHealth?.(true);
-    this.failing = false;
+    this.health(true);
     const k = BEAT_CLASSES.length;
     return beats.map((b, i) => ({ ...b, label: res.labels[i] as string, probs: res.probs.slice(i * k, (i + 1) * k), rrAfterS: after[i] ?? null }));
   }

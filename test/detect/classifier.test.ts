@@ -121,6 +121,8 @@ describe('detect/classifier: loading', () => {
     assert.equal(codeOf(bad((x) => { x.featureVersion += 1; })), 'VIGIL_MODEL_SHAPE_MISMATCH');
     assert.equal(codeOf(bad((x) => { x.classes = ['N', 'V', 'S', 'F', 'Q']; })), 'VIGIL_MODEL_SHAPE_MISMATCH');
     assert.equal(codeOf('{"format":'), 'VIGIL_MODEL_INVALID');
+    // A batch dimension fixed at 1 would load and then fail on every batch of two beats or more.
+    assert.equal(codeOf(bad((x) => { x.input.shape = [1, FEATURE_COUNT]; x.output.shape = [1, BEAT_CLASSES.length]; })), 'VIGIL_MODEL_SHAPE_MISMATCH');
     assert.equal(codeOf(bad((x) => { x.sha256 = 'xyz'; })), 'VIGIL_MODEL_INVALID');
   });
 
@@ -193,7 +195,7 @@ describe('detect/classifier: synthetic PVC patient', () => {
     }
   });
 
-  it('inference failing at run time: the beats go on, on time and unclassified, and the labeller says so once each way', async () => {
+  it('inference failing at run time: the beats go on, on time and unclassified, and the labeller says so once each way (after its first outcome)', async () => {
     const clf = await BeatClassifier.load(MODEL);
     try {
       // the real classifier, made to fail for the pushes between 40 s and 60 s (fault injection)
@@ -221,11 +223,52 @@ describe('detect/classifier: synthetic PVC patient', () => {
       failNow = false;
       live.push(...(await lab.push(tail, syn.length)), ...(await lab.flush()));
       assert.deepEqual(live.map((b) => b.sample), beats.map((b) => b.sample), 'no beat lost');
-      assert.deepEqual(health, [false, true]);
+      assert.deepEqual(health, [true, false, true], 'first batch ok, then failing, then working again');
       assert.ok(lab.failures >= 15, `${lab.failures} failed batches`);
       const unclassified = live.filter((b) => !((b as LabeledBeat).probs instanceof Float32Array));
       assert.ok(unclassified.length > 0 && unclassified.every((b) => b.sample > 38 * fs && b.sample <= 60 * fs), 'only the beats of the failing stretch are unclassified');
       assert.ok(unclassified.every((b) => b.label === 'N' || b.label === 'Q'), 'they keep the engine labels');
+    } finally {
+      await clf.close();
+    }
+  });
+
+  it('non-finite probabilities are a failed inference (VIGIL_MODEL_INVALID), not beats called N', async () => {
+    const clf = await BeatClassifier.load(MODEL);
+    try {
+      const x = new Float32Array(2 * FEATURE_COUNT).fill(0.5);
+      x[3] = Number.NaN;
+      await rejectsWith(clf.classifyFeatures(x, 2), 'VIGIL_MODEL_INVALID');
+      const ok = await clf.classifyFeatures(new Float32Array(FEATURE_COUNT).fill(0.5), 1);
+      assert.equal(ok.labels.length, 1, 'finite features still classify');
+    } finally {
+      await clf.close();
+    }
+  });
+
+  it('a health listener that throws loses no beat', async () => {
+    const clf = await BeatClassifier.load(MODEL);
+    try {
+      let failNow = false;
+      const flaky = new Proxy(clf, {
+        get(target, prop, receiver) {
+          if (prop === 'classifyFeatures') {
+            return async (x: Float32Array, n: number) => {
+              if (failNow) throw new Error('injected inference failure');
+              return target.classifyFeatures(x, n);
+            };
+          }
+          return Reflect.get(target, prop, receiver) as unknown;
+        },
+      });
+      const lab = new BeatLabeler(flaky, { sampleRate: fs, leadNames, onHealth: () => { throw new Error('listener bug'); } });
+      const live: Beat[] = [];
+      for (const p of pushes) {
+        failNow = p.at > 10 * fs && p.at <= 12 * fs;
+        live.push(...(await lab.push(p.beats, p.at)));
+      }
+      live.push(...(await lab.push(tail, syn.length)), ...(await lab.flush()));
+      assert.deepEqual(live.map((b) => b.sample), beats.map((b) => b.sample));
     } finally {
       await clf.close();
     }
