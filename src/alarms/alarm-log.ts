@@ -9,7 +9,8 @@
  *
  * On power loss: entries whose write completed are kept; the one in flight may be lost.
  * Writes are queued in order and never block the alarm manager (alarms are raised first,
- * logged right after); a failing write is reported through onError (storage-failure alarm).
+ * logged right after); a failing write is reported through onError, and the first write that
+ * succeeds after failures through onRecovered (the 'alarm-log-failed' alarm, src/pipeline/bedside.ts).
  */
 import type { AbstractBatchOptions } from 'abstract-level';
 import type { AlarmLogEntry } from '../api/live.ts';
@@ -32,11 +33,14 @@ export interface AlarmLogState {
 export class AlarmLogStore implements AlarmSink {
   private chain: Promise<void> = Promise.resolve();
   private failures = 0;
+  /** The last write failed (cleared by the next one that succeeds). */
+  private failing = false;
   written = 0;
 
   constructor(
     private readonly db: OwnSublevel,
     private readonly onError: (err: VigilError) => void = () => undefined,
+    private readonly onRecovered: () => void = () => undefined,
   ) {}
 
   /** What a previous run left: the last sequence number and the alarms then in force. */
@@ -74,7 +78,13 @@ export class AlarmLogStore implements AlarmSink {
         this.written++;
       } catch (e: unknown) {
         this.failures++;
-        this.onError(new VigilError('VIGIL_STORE_IO', `alarm log entry ${entry.seq} not written: ${errorMessage(e)}`, { cause: e }));
+        this.failing = true;
+        notify(() => this.onError(new VigilError('VIGIL_STORE_IO', `alarm log entry ${entry.seq} not written: ${errorMessage(e)}`, { cause: e })));
+        return;
+      }
+      if (this.failing) {
+        this.failing = false;
+        notify(this.onRecovered);
       }
     });
   }
@@ -97,6 +107,15 @@ export class AlarmLogStore implements AlarmSink {
       out.push(value as AlarmLogEntry);
     }
     return out;
+  }
+}
+
+/** A callback that throws must not reject the write chain (every later write would be skipped). */
+function notify(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // the callbacks log for themselves; nothing to add here
   }
 }
 

@@ -7,7 +7,8 @@
  *   condition true --(alarm-condition delay)--> ACTIVE (sounding)
  *   ACTIVE --acknowledge--> ACTIVE+acknowledged (visual only, no sound, no escalation)
  *   ACTIVE --condition ends--> latching and unacknowledged ? LATCHED : cleared
- *   LATCHED --acknowledge--> cleared;  LATCHED --condition recurs--> ACTIVE (re-alarm)
+ *   LATCHED --acknowledge--> cleared
+ *   LATCHED --condition recurs and holds for the alarm-condition delay--> ACTIVE (re-alarm)
  *   medium ACTIVE unacknowledged for escalateAfter --> priority high (escalated)
  * Audio pause (IEC 60601-1-8 "AUDIO PAUSED") is time-limited, resumes by itself, and ends
  * early when a new alarm condition arises (6.8.1 permits it; a nurse who paused one alarm has
@@ -105,6 +106,11 @@ export interface AlarmManagerOptions {
 
 export const alarmId = (condition: string, deviceId: string | null): string => `${condition}@${deviceId ?? 'hub'}`;
 
+/** ControlResult code of a control that reaches the manager after close() (hub stopping). */
+export const ALARMS_CLOSED = 'VIGIL_ALARMS_CLOSED';
+
+const closedResult = (): ControlResult => ({ ok: false, code: ALARMS_CLOSED, message: 'the alarm manager is closed (hub stopping): not done' });
+
 export class AlarmManager {
   private readonly clock: Clock;
   private readonly sink: AlarmSink;
@@ -169,6 +175,14 @@ export class AlarmManager {
     for (const p of inForce) {
       const def = this.defs.get(p.condition);
       if (def === undefined || !def.latching || p.acknowledged !== null || this.alarmsById.has(p.id)) continue;
+      // Switched off for this bed since (config changed across the restart): setCondition
+      // ignores the condition, so a restored alarm could never clear by itself nor be raised
+      // again; it is dropped like any other alarm of a disabled condition. (Conditions that
+      // cannot be switched off never reach `disabled`, see the constructor.)
+      if (this.disabled.has(p.condition)) {
+        this.log.info('latched alarm not restored: condition switched off for this bed', { alarm: p.id });
+        continue;
+      }
       const rec: AlarmRecord = {
         id: p.id, def, deviceId: p.deviceId, conditionActive: false, state: 'latched', priority: p.priority, escalated: p.escalated,
         onsetMs: p.onsetMs, ack: null, value: p.value, detail: p.detail, escalateTimer: null,
@@ -194,32 +208,30 @@ export class AlarmManager {
     const detail = info.detail ?? null;
     if (active) {
       if (rec !== undefined && rec.conditionActive) {
+        // Still in force: keep the value and its text current (a limit alarm's label is built
+        // from `detail`, which must not stay at the first violating value).
         rec.value = value ?? rec.value;
+        rec.detail = detail ?? rec.detail;
         return;
       }
-      if (rec !== undefined) {
-        // Recurrence while still latched: sounding again.
-        rec.conditionActive = true;
-        rec.state = 'active';
-        rec.value = value;
-        rec.detail = detail;
-        this.raised(rec, 're-alarm');
-        return;
-      }
+      // A new onset, or the recurrence of a LATCHED alarm: either way the condition has to hold
+      // for its alarm-condition delay first (a 1-s SpO2 dip must not re-alarm a latched desat,
+      // nor end an audio pause), then activate() raises or re-activates the alarm.
       const delay = this.delayOf(def);
       if (delay <= 0) {
-        this.raise(def, id, deviceId, value, detail);
+        this.activate(def, id, deviceId, value, detail);
         return;
       }
       const p = this.pending.get(id);
       if (p !== undefined) {
         p.value = value;
+        p.detail = detail ?? p.detail;
         return;
       }
       const timer = this.clock.setTimeout(() => {
         const q = this.pending.get(id);
         this.pending.delete(id);
-        if (q !== undefined && !this.closed) this.raise(def, id, deviceId, q.value, q.detail);
+        if (q !== undefined && !this.closed) this.activate(def, id, deviceId, q.value, q.detail);
       }, delay);
       this.pending.set(id, { timer, value, detail });
       return;
@@ -261,13 +273,23 @@ export class AlarmManager {
       if (violated) this.setCondition(def.id, deviceId, true, { value, detail: `${value} ${l.side === 'low' ? '<' : '>'} ${lim} ${l.unit}` });
       else if (on && clear) this.setCondition(def.id, deviceId, false, { value });
       else if (on) {
+        // Inside the hysteresis band: the alarm holds, its label follows the value (which is
+        // no longer beyond the limit, so no "<" / ">").
         const rec = this.alarmsById.get(id);
-        if (rec !== undefined) rec.value = value;
+        if (rec !== undefined && rec.conditionActive) {
+          rec.value = value;
+          rec.detail = `${value}, limit ${lim} ${l.unit}`;
+        }
       }
     }
   }
 
+  /**
+   * Acknowledges one alarm (by id) or every unacknowledged alarm in force now (null). A bedside
+   * request is scoped to what the nurse saw before it gets here (src/api/bedside/routes.ts).
+   */
   acknowledge(id: string | null, by: string): ControlResult {
+    if (this.closed) return closedResult();
     if (id !== null && !this.alarmsById.has(id)) return { ok: false, code: 'VIGIL_ALARM_UNKNOWN', message: `no alarm ${id} is in force` };
     let affected = 0;
     for (const rec of [...this.alarmsById.values()]) {
@@ -283,6 +305,8 @@ export class AlarmManager {
   }
 
   pauseAudio(by: string): ControlResult {
+    // After close() the log is flushed and timers are stopped: no new entry, no new timer.
+    if (this.closed) return closedResult();
     const now = this.clock.wallMs();
     this.pausedUntilMs = now + this.settings.audioPauseMs;
     this.pausedBy = by;
@@ -326,6 +350,22 @@ export class AlarmManager {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /** The condition held for its delay: a latched alarm sounds again, otherwise a new alarm. */
+  private activate(def: AlarmConditionDef, id: string, deviceId: string | null, value: number | null, detail: string | null): void {
+    const rec = this.alarmsById.get(id);
+    if (rec === undefined) {
+      this.raise(def, id, deviceId, value, detail);
+      return;
+    }
+    // Only a LATCHED record can be here (an active one never starts a delay); it keeps its
+    // onset time and sounds again.
+    rec.conditionActive = true;
+    rec.state = 'active';
+    rec.value = value;
+    rec.detail = detail;
+    this.raised(rec, 're-alarm');
+  }
 
   private raise(def: AlarmConditionDef, id: string, deviceId: string | null, value: number | null, detail: string | null): void {
     const rec: AlarmRecord = {

@@ -53,8 +53,8 @@ const limit = (
   limit: { metric, side, default: def, hysteresis, unit },
 });
 
-const technical = (id: string, name: string, priority: Priority, delayMs: number): AlarmConditionDef => ({
-  id, name, source: 'technical', technical: true, priority, latching: false, canDisable: false, delayMs, escalateAfterMs: null,
+const technical = (id: string, name: string, priority: Priority, delayMs: number, o: { latching?: boolean } = {}): AlarmConditionDef => ({
+  id, name, source: 'technical', technical: true, priority, latching: o.latching ?? false, canDisable: false, delayMs, escalateAfterMs: null,
 });
 
 /** Rhythm conditions, straight from the detectors' table. */
@@ -93,10 +93,29 @@ export const ALARM_CONDITIONS: readonly AlarmConditionDef[] = [
   // A wireless sensor out of reach longer than its configured time (BLE `goneAlarmAfterS`).
   technical('device-gone', 'Sensor Out Of Range', 'medium', 0),
   technical('no-data', 'No Data From Device', 'medium', 0),
+  // A sensor that reports itself off the patient (BLE pulse oximeter / HR strap contact flag:
+  // driver state sensor-fault): its readings stop meaning anything until it is back on.
+  technical('sensor-off', 'Sensor Off Patient', 'medium', 0),
+  // The data directory's file system nearly full, or the store's writer failing (waveform,
+  // beats, events): raised and cleared by the TechnicalWatch (src/alarms/technical-watch.ts)
+  // alone, every 10 s; the alarm log has its own conditions below, so one cannot clear the other.
   technical('storage-failure', 'Storage Failure', 'medium', 0),
+  // An alarm log write failed (the entry is lost, and the alarms in force may not survive a
+  // power cut). The condition holds until an alarm log write succeeds again (raised and ended
+  // by src/pipeline/bedside.ts); it latches, so even a single lost entry stays shown until
+  // someone acknowledges it: the legal record (IEC 60601-1-8 6.12) has a gap.
+  technical('alarm-log-failed', 'Alarm Log Failure', 'medium', 0, { latching: true }),
+  // At start the persisted alarm state could not be read: latched alarms from before the
+  // restart may be lost. An event, not a lasting condition (a later successful write does not
+  // bring them back): raised and ended at once, so it stays LATCHED until acknowledged. The
+  // alarm log still holds what happened before.
+  technical('alarm-state-lost', 'Prior Alarms Not Restored', 'medium', 0, { latching: true }),
   technical('uplink-down', 'Uplink Down', 'low', 0),
   technical('outbox-drop', 'Upload Data Dropped', 'low', 0),
   technical('model-failed', 'Beat Classifier Failed', 'medium', 0),
+  // The hub's ECG analysis threw on a block (bad configuration or an internal error): no
+  // arrhythmia detection on this bed. Raised per ECG device (`ecg-analysis-failed@<device>`).
+  technical('ecg-analysis-failed', 'ECG Analysis Failed', 'medium', 0),
 ];
 
 function bad(path: string, message: string): VigilError {

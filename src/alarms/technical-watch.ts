@@ -5,6 +5,9 @@
  *   'stale' instead);
  * - storage: the data directory's file system below `minFreeMb`, or store writes failing
  *   since the last check (checked every 10 s: statfs is cheap but not free on an SD card).
+ *   This watch is the only source of 'storage-failure' and sets it false whenever both look
+ *   fine, so nothing else may raise that condition: the alarm log's own failures are
+ *   'alarm-log-failed' and 'alarm-state-lost' (src/pipeline/bedside.ts).
  */
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';

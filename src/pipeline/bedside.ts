@@ -35,12 +35,23 @@ export interface BedsideOptions {
 export async function openBedside(o: BedsideOptions): Promise<Bedside> {
   const log = o.logger;
   // The log and the alarms in force live in the store (sync writes), so a latched alarm
-  // survives a power cut and the log continues its sequence.
+  // survives a power cut and the log continues its sequence. Its failures have their own
+  // technical conditions ('alarm-log-failed', 'alarm-state-lost'), not the TechnicalWatch's
+  // 'storage-failure', which would clear them at its next disk check.
   let manager: AlarmManager | null = null;
-  const alarmLog = new AlarmLogStore(o.store.ownSublevel('alarmlog'), (err) => {
-    log.error('alarm log write failed', { code: err.code, err: err.message });
-    manager?.setCondition('storage-failure', null, true, { detail: 'alarm log not written' });
-  });
+  const alarmLog = new AlarmLogStore(
+    o.store.ownSublevel('alarmlog'),
+    (err) => {
+      log.error('alarm log write failed', { code: err.code, err: err.message });
+      manager?.setCondition('alarm-log-failed', null, true, { detail: err.message });
+    },
+    // A write succeeded again: the condition ends; the alarm latches until acknowledged if
+    // nobody acknowledged it meanwhile (entries were lost).
+    () => {
+      log.info('alarm log writes work again');
+      manager?.setCondition('alarm-log-failed', null, false);
+    },
+  );
   const previous = await alarmLog.load();
   const alarms = new AlarmManager({ clock: o.clock, sink: alarmLog, logger: log.child({ part: 'alarms' }), settings: alarmSettings(o.config), lastSeq: previous.lastSeq });
   manager = alarms;
@@ -60,7 +71,10 @@ export async function openBedside(o: BedsideOptions): Promise<Bedside> {
   alarms.restore(previous.inForce);
   if (previous.unreadable !== null) {
     log.error('latched alarms could not be restored', { err: previous.unreadable });
-    alarms.setCondition('storage-failure', null, true, { detail: previous.unreadable });
+    // An event, not a lasting condition: raised and ended at once, so it stays LATCHED until a
+    // nurse acknowledges it (no later check can clear it, and no later write undoes the loss).
+    alarms.setCondition('alarm-state-lost', null, true, { detail: previous.unreadable });
+    alarms.setCondition('alarm-state-lost', null, false);
   }
   const live = new LiveHub({ hub: o.hub, patient: o.patient ?? { paced: false }, clock: o.clock, alarms, alarmLog, logger: log.child({ part: 'live' }) });
   return {

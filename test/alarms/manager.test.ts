@@ -42,9 +42,23 @@ describe('alarm table', () => {
       if (d.source === 'limit') assert.ok(d.limit, d.id);
       if (d.technical) assert.notEqual(d.priority, 'high', d.id);
     }
-    for (const tech of ['lead-off', 'noise', 'device-disconnected', 'no-data', 'storage-failure', 'uplink-down', 'outbox-drop', 'model-failed']) {
+    for (const tech of ['lead-off', 'noise', 'device-disconnected', 'no-data', 'sensor-off', 'storage-failure', 'alarm-log-failed', 'alarm-state-lost', 'uplink-down', 'outbox-drop', 'model-failed', 'ecg-analysis-failed']) {
       assert.equal(byId.get(tech)?.technical, true, tech);
     }
+  });
+
+  it('the storage watch and the alarm log have separate technical conditions; the alarm log ones latch', () => {
+    const byId = validateAlarmTable(ALARM_CONDITIONS);
+    const pick = (id: string) => {
+      const d = byId.get(id);
+      return d && { name: d.name, priority: d.priority, latching: d.latching, canDisable: d.canDisable, delayMs: d.delayMs, escalateAfterMs: d.escalateAfterMs };
+    };
+    assert.deepEqual(pick('storage-failure'), { name: 'Storage Failure', priority: 'medium', latching: false, canDisable: false, delayMs: 0, escalateAfterMs: null });
+    assert.deepEqual(pick('alarm-log-failed'), { name: 'Alarm Log Failure', priority: 'medium', latching: true, canDisable: false, delayMs: 0, escalateAfterMs: null });
+    assert.deepEqual(pick('alarm-state-lost'), { name: 'Prior Alarms Not Restored', priority: 'medium', latching: true, canDisable: false, delayMs: 0, escalateAfterMs: null });
+    // Same shape as the beat classifier's technical alarm.
+    assert.deepEqual({ ...byId.get('ecg-analysis-failed'), id: 'x', name: 'x' }, { ...byId.get('model-failed'), id: 'x', name: 'x' });
+    assert.equal(byId.get('ecg-analysis-failed')?.name, 'ECG Analysis Failed');
   });
 
   it('rejects a bad table with a stable code naming the field', () => {
@@ -122,6 +136,73 @@ describe('AlarmManager', () => {
     clock.advance(3_600_000);
     mgr.setCondition('vfib', 'ecg', true);
     assert.equal(sink.entries.at(-1)?.event, 'onset');
+  });
+
+  it('a latched alarm whose condition recurs waits the alarm-condition delay again: a 1-s dip neither re-alarms nor ends an audio pause', () => {
+    const { mgr, sink, clock } = setup();
+    const spo2 = (v: number, times = 1): void => {
+      for (let i = 0; i < times; i++) {
+        mgr.observe('spo2', 'ox', v);
+        clock.advance(1000);
+      }
+    };
+    spo2(78, 8); // a real desaturation (desat delay 5 s)
+    spo2(95, 5); // recovered: the desat latches, SpO2 low clears
+    assert.deepEqual(mgr.alarms().map((a) => `${a.id}:${a.state}`), ['spo2-desat@ox:latched']);
+    mgr.pauseAudio('nurse');
+    const n = sink.entries.length;
+    spo2(79); // one artefact reading
+    spo2(95);
+    assert.deepEqual(sink.events().slice(n), [], 'shorter than the 5-s delay: nothing happens');
+    assert.notEqual(mgr.audio().pausedUntilMs, null, 'the audio pause holds');
+    assert.equal(mgr.alarms()[0]?.state, 'latched');
+    // A recurrence that lasts the delay sounds again, on the same (latched) alarm.
+    const onset = mgr.alarms()[0]?.onsetMs;
+    spo2(77, 4);
+    assert.equal(mgr.alarms()[0]?.state, 'latched', 'still waiting the delay');
+    spo2(77, 1);
+    assert.deepEqual(sink.events().slice(n), ['re-alarm spo2-desat@ox', 'audio-resumed audio@hub']);
+    assert.deepEqual([mgr.alarms()[0]?.state, mgr.alarms()[0]?.onsetMs, mgr.alarms()[0]?.value], ['active', onset, 77]);
+    // Acknowledged (cleared) while a recurrence waits its delay: a new alarm when it falls due.
+    spo2(95, 3);
+    spo2(76, 2);
+    assert.deepEqual(mgr.acknowledge('spo2-desat@ox', 'n'), { ok: true, affected: 1 });
+    assert.equal(mgr.alarms().some((a) => a.condition === 'spo2-desat'), false);
+    spo2(76, 3);
+    assert.equal(mgr.alarms().find((a) => a.condition === 'spo2-desat')?.acknowledged, null);
+    assert.equal(sink.entries.filter((e) => e.alarmId === 'spo2-desat@ox').at(-1)?.event, 're-alarm');
+  });
+
+  it('a limit alarm\'s label follows the value, while pending and while in force, not the first violating reading', () => {
+    const { mgr, clock } = setup();
+    mgr.observe('resp_rate', 'mon', 31);
+    for (let i = 1; i <= 10; i++) {
+      clock.advance(1000);
+      mgr.observe('resp_rate', 'mon', 31 + 3 * i);
+    }
+    const label = (): string | undefined => mgr.alarms()[0]?.label;
+    assert.equal(label(), 'Resp High 61 > 30 /min', 'raised with the reading when the delay fell due');
+    mgr.observe('resp_rate', 'mon', 64);
+    assert.deepEqual([label(), mgr.alarms()[0]?.value], ['Resp High 64 > 30 /min', 64]);
+    mgr.observe('resp_rate', 'mon', 29.5); // inside the hysteresis band: holds, but is not above the limit
+    assert.deepEqual([label(), mgr.alarms()[0]?.value], ['Resp High 29.5, limit 30 /min', 29.5]);
+    mgr.observe('resp_rate', 'mon', 35);
+    assert.equal(label(), 'Resp High 35 > 30 /min');
+  });
+
+  it('after close(), acknowledge and audio pause are refused with VIGIL_ALARMS_CLOSED: nothing logged, no timer armed', () => {
+    const { mgr, sink, clock } = setup();
+    mgr.setCondition('vtach', 'ecg', true);
+    mgr.close();
+    const n = sink.entries.length;
+    const timers = clock.pendingTimers();
+    const p = mgr.pauseAudio('n');
+    const a = mgr.acknowledge(null, 'n');
+    const one = mgr.acknowledge('vtach@ecg', 'n');
+    for (const r of [p, a, one]) assert.deepEqual(r.ok ? null : r.code, 'VIGIL_ALARMS_CLOSED');
+    assert.equal(sink.entries.length, n, 'no log entry after close');
+    assert.equal(clock.pendingTimers(), timers, 'no audio pause timer');
+    assert.deepEqual([mgr.audio().pausedUntilMs, mgr.alarms()[0]?.acknowledged], [null, null]);
   });
 
   it('acknowledge of an unknown alarm is a clear error; acknowledging twice affects nothing', () => {
@@ -286,6 +367,23 @@ describe('AlarmManager', () => {
     // The detector sees asystole again: the restored alarm becomes active again.
     mgr.setCondition('asystole', 'ecg', true);
     assert.equal(mgr.alarms()[0]?.state, 'active');
+  });
+
+  it('does not restore a latched alarm of a condition switched off for this bed since', () => {
+    const first = setup();
+    first.mgr.setCondition('extreme-brady', 'ecg', true);
+    first.mgr.setCondition('extreme-brady', 'ecg', false);
+    first.mgr.setCondition('vtach', 'ecg', true);
+    first.mgr.setCondition('vtach', 'ecg', false);
+    assert.deepEqual(first.sink.inForce.map((a) => `${a.id}:${a.state}`), ['extreme-brady@ecg:latched', 'vtach@ecg:latched']);
+    // vtach cannot be switched off: the setting is ignored for it, and it comes back.
+    const { mgr, sink } = setup({ disabled: ['extreme-brady', 'vtach'] });
+    mgr.restore(first.sink.inForce);
+    assert.deepEqual(mgr.alarms().map((a) => `${a.id}:${a.state}`), ['vtach@ecg:latched']);
+    assert.deepEqual(sink.events(), ['restored vtach@ecg']);
+    assert.equal(mgr.audio().tone, 'high');
+    mgr.acknowledge(null, 'n');
+    assert.deepEqual([mgr.alarms().length, mgr.audio().tone], [0, null]);
   });
 
   it('a listener that throws does not stop the manager', () => {

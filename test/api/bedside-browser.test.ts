@@ -107,6 +107,26 @@ if (why) {
       await page.close();
     });
 
+    it('Acknowledge covers the alarms on screen when it was pressed, not a VF raised while the PIN is typed', async () => {
+      url = await serve(PIN);
+      const page = await openView(browser, url);
+      const couplet = live.raiseAlarm({ condition: 'couplet', label: 'Couplet', priority: 'low', latching: false });
+      await waitForBanner(page, 'low', /Couplet/);
+      await page.locator('#ack').click();
+      await page.locator('#keypad').waitFor({ state: 'visible', timeout: 5000 });
+      // VF starts while the nurse types the PIN; the screen shows it above the couplet.
+      const vf = live.raiseAlarm({ condition: 'vfib', label: 'V-Fib', priority: 'high' });
+      await waitForBanner(page, 'high', /V-Fib/);
+      await enterPin(page, PIN);
+      await page.waitForFunction(`document.getElementById('notice').textContent.startsWith('Acknowledged')`, undefined, { timeout: 5000 });
+      assert.deepEqual(live.log.filter((e) => e.event === 'acknowledged').map((e) => e.alarmId), [couplet.id]);
+      assert.match((await page.locator('#notice').textContent()) ?? '', /^Acknowledged \(1\)/);
+      const top = await waitForBanner(page, 'high', /V-Fib/);
+      assert.doesNotMatch(top.text, /ACK/, `${vf.id} still unacknowledged on screen`);
+      assert.equal(live.snapshot().audio.tone, 'high', 'VF keeps sounding');
+      await page.close();
+    });
+
     it('shows PACED on the ECG when the patient is set as paced', async () => {
       live.paced = true;
       url = await serve(PIN);

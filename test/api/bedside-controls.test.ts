@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { PinGuard } from '../../src/api/bedside/auth.ts';
+import { HubHttpServer } from '../../src/api/http-server.ts';
+import { validateConfig } from '../../src/config/load.ts';
 import { ManualClock } from '../../src/core/clock.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { openBedside, type Bedside } from '../../src/pipeline/bedside.ts';
+import { Store } from '../../src/store/store.ts';
 import { post, startFixture, type Fixture } from './fixture.ts';
 
 const PIN = '4711';
@@ -81,13 +89,15 @@ describe('bedside controls: acknowledge and audio pause', () => {
     const url = new URL('api/alarms/ack', fx.url).href;
     const bad = await post(url, '{"alarmId":', auth(PIN));
     assert.deepEqual([bad.status, bad.body.error?.code], [400, 'VIGIL_HTTP_BAD_JSON']);
-    const big = await post(url, JSON.stringify({ alarmId: null, pad: 'x'.repeat(10_000) }), auth(PIN));
+    const big = await post(url, JSON.stringify({ alarmId: null, pad: 'x'.repeat(20_000) }), auth(PIN));
     assert.deepEqual([big.status, big.body.error?.code], [413, 'VIGIL_HTTP_BODY_TOO_LARGE']);
     const chunked = await chunkedPost(url, 'x'.repeat(20_000), auth(PIN));
     assert.deepEqual([chunked.status, chunked.code], [413, 'VIGIL_HTTP_BODY_TOO_LARGE'], 'a body without content-length is limited too');
     const form = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth(PIN) }, body: 'alarmId=x' });
     assert.equal(form.status, 415);
-    for (const body of [[1], { alarmId: 5 }, { alarmId: '' }, { terminal: 'bad name' }, { terminal: 'x'.repeat(40) }, 'null']) {
+    const shown = { id: 'a@b', onsetMs: 1, state: 'active' };
+    const badShown = [{ shown: 'a@b' }, { shown: [shown, 'a@b'] }, { shown: [{ ...shown, state: 'gone' }] }, { shown: [{ ...shown, onsetMs: '1' }] }, { shown: [{ ...shown, id: '' }] }, { shown: Array(101).fill(shown) }];
+    for (const body of [[1], { alarmId: 5 }, { alarmId: '' }, { terminal: 'bad name' }, { terminal: 'x'.repeat(40) }, 'null', ...badShown]) {
       const r = await post(url, typeof body === 'string' ? body : body, auth(PIN));
       assert.deepEqual([r.status, r.body.error?.code], [400, 'VIGIL_HTTP_BAD_REQUEST'], JSON.stringify(body));
     }
@@ -96,6 +106,111 @@ describe('bedside controls: acknowledge and audio pause', () => {
     const empty = await fetch(url, { method: 'POST', headers: auth(PIN) });
     assert.equal(empty.status, 200);
     assert.deepEqual(fx.live.calls.acknowledge, [{ alarmId: null, by: 'bedside@127.0.0.1' }]);
+  });
+});
+
+describe('bedside acknowledge scope and shutdown (real alarm manager, LiveHub and alarm log behind the HTTP API)', () => {
+  let dir = '';
+  let store: Store;
+  let clock: ManualClock;
+  let bedside: Bedside;
+  let server: HubHttpServer;
+  let url = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-ack-scope-'));
+    store = await Store.open({ dir });
+    clock = new ManualClock();
+    bedside = await openBedside({ config: validateConfig({}).alarms, hub: { id: 'h', bed: '12' }, store, clock, logger: silentLogger });
+    server = new HubHttpServer({ status: { status: async () => ({}) }, live: bedside.live, bedside: { pin: PIN, pxPerMm: null, maxPinFailures: 5, lockoutMs: 30_000 }, clock, log: silentLogger });
+    url = new URL('api/alarms/ack', await server.listen('127.0.0.1', 0)).href;
+  });
+  afterEach(async () => {
+    await server.close();
+    await bedside.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const alarms = (): string[] => bedside.alarms.alarms().map((a) => `${a.id}:${a.state}:${a.acknowledged === null ? 'unack' : 'ack'}`);
+  /** The screen's `shown` list: the unacknowledged alarms of the view's live snapshot. */
+  const screen = (): Array<{ id: string; onsetMs: number; state: string }> =>
+    bedside.live.snapshot().alarms.filter((a) => a.acknowledged === null).map((a) => ({ id: a.id, onsetMs: a.onsetMs, state: a.state }));
+
+  it('acknowledges only the alarms the screen showed: VF raised while the PIN was typed, and a latched VT sounding again, keep sounding', async () => {
+    bedside.alarms.setCondition('couplet', 'ecg', true);
+    bedside.alarms.setCondition('vtach', 'ecg', true);
+    bedside.alarms.setCondition('vtach', 'ecg', false);
+    const shown = screen(); // the nurse presses Acknowledge: couplet active, VT latched
+    clock.advance(4000); // types the PIN
+    bedside.alarms.setCondition('vfib', 'ecg', true); // VF starts meanwhile
+    bedside.alarms.setCondition('vtach', 'ecg', true); // and VT is back (re-alarm)
+    const r = await post(url, { alarmId: null, shown, terminal: 'bed12-screen' }, auth(PIN));
+    assert.deepEqual([r.status, r.body.affected], [200, 1]);
+    assert.deepEqual(alarms().sort(), ['couplet@ecg:active:ack', 'vfib@ecg:active:unack', 'vtach@ecg:active:unack']);
+    assert.equal(bedside.alarms.audio().tone, 'high', 'VF and VT still sound');
+    // Once shown, they are acknowledged like any other.
+    const again = await post(url, { shown: screen() }, auth(PIN));
+    assert.deepEqual([again.status, again.body.affected, bedside.alarms.audio().tone], [200, 2, null]);
+  });
+
+  it('an alarm that cleared and started again since it was shown is a new one: not acknowledged, not even by id', async () => {
+    bedside.alarms.setCondition('afib', 'ecg', true);
+    const shown = screen();
+    clock.advance(3000);
+    bedside.alarms.setCondition('afib', 'ecg', false); // non-latching: cleared
+    clock.advance(3000);
+    bedside.alarms.setCondition('afib', 'ecg', true); // a new AF alarm, same id
+    for (const body of [{ shown }, { alarmId: 'afib@ecg', shown }]) {
+      const r = await post(url, body, auth(PIN));
+      assert.deepEqual([r.status, r.body.affected], [200, 0], JSON.stringify(body));
+    }
+    assert.deepEqual(alarms(), ['afib@ecg:active:unack']);
+  });
+
+  it('an older client without `shown`: an alarm raised after the request reached the hub is not acknowledged', async () => {
+    bedside.alarms.setCondition('couplet', 'ecg', true);
+    // The request arrives (headers, PIN) but its body comes later; VF starts in between.
+    const arrived = new Promise<void>((resolve) => {
+      const snapshot = bedside.live.snapshot.bind(bedside.live);
+      bedside.live.snapshot = () => {
+        resolve();
+        return snapshot();
+      };
+    });
+    const body = '{"alarmId":null}';
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...auth(PIN) } });
+    const answer = new Promise<{ status: number; body: { affected?: number } }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { affected?: number } }));
+      });
+      req.on('error', reject);
+    });
+    req.flushHeaders();
+    // (Bounded: should the hub not look at the alarms on arrival, VF still starts before the body.)
+    await Promise.race([arrived, new Promise((r) => setTimeout(r, 1000))]);
+    bedside.alarms.setCondition('vfib', 'ecg', true);
+    req.end(body);
+    const r = await answer;
+    assert.deepEqual([r.status, r.body.affected], [200, 1]);
+    assert.deepEqual(alarms().sort(), ['couplet@ecg:active:ack', 'vfib@ecg:active:unack']);
+    assert.equal(bedside.alarms.audio().tone, 'high');
+    // With nothing racing it, the old request still acknowledges everything (one acknowledge-all).
+    const all = await post(url, { alarmId: null }, auth(PIN));
+    assert.deepEqual([all.status, all.body.affected, bedside.alarms.audio().tone], [200, 1, null]);
+  });
+
+  it('after the hub closed its alarms, acknowledge and audio pause are 503 with reason VIGIL_ALARMS_CLOSED', async () => {
+    bedside.alarms.setCondition('vtach', 'ecg', true);
+    await bedside.close();
+    const n = (await bedside.alarmLog.read({ limit: 100 })).length;
+    for (const [p, body] of [['api/alarms/ack', { alarmId: 'vtach@ecg' }], ['api/alarms/ack', {}], ['api/alarms/audio-pause', {}]] as const) {
+      const r = await post(new URL(`/${p}`, url).href, body, auth(PIN));
+      assert.deepEqual([r.status, r.body.error?.code, r.body.error?.reason], [503, 'VIGIL_LIVE_CONTROL_FAILED', 'VIGIL_ALARMS_CLOSED'], p);
+    }
+    assert.equal(clock.pendingTimers(), 0, 'no audio pause timer armed');
+    assert.equal((await bedside.alarmLog.read({ limit: 100 })).length, n, 'nothing logged after close');
   });
 });
 

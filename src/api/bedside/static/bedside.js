@@ -273,7 +273,16 @@ async function control(path, body, done) {
   }
 }
 
-$('ack').addEventListener('click', () => control('/api/alarms/ack', { alarmId: null }, 'Acknowledged'));
+$('ack').addEventListener('click', () => {
+  // What the nurse acknowledges is what the screen shows now, taken before the PIN keypad: an
+  // alarm raised while the PIN is typed (or a latched one sounding again) is not on this list,
+  // and the hub leaves it unacknowledged. The hub takes at most 100, highest priority first.
+  const shown = sortedAlarms()
+    .filter((a) => !a.acknowledged)
+    .slice(0, 100)
+    .map((a) => ({ id: a.id, onsetMs: a.onsetMs, state: a.state }));
+  void control('/api/alarms/ack', { alarmId: null, shown }, 'Acknowledged');
+});
 $('pause').addEventListener('click', () => control('/api/alarms/audio-pause', {}, 'Audio paused'));
 $('sound').addEventListener('click', () => audio.enable().then(updateAudio, () => notice('Sound could not be enabled')));
 audio.onchange = updateAudio;
