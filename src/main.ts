@@ -58,6 +58,8 @@ interface DeviceEntry {
   restarts: number;
   /** Delivers sample blocks (a waveform device), watched by the hub's no-data watchdog. */
   continuous: boolean;
+  /** The live ECG analysis threw on the last block ("ECG Analysis Failed" raised). */
+  analysisFailing: boolean;
 }
 
 
@@ -227,7 +229,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
       });
       const entry: DeviceEntry = {
         driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id, labellerFor(dc.id), rhythmConfig, config.analysis.adapt, config.analysis.paced),
-        lastWindow: null, beats: 0, timeRef: null, active: new Set(), lastEventMono: deps.clock.monotonicMs(), restarts: 0, continuous: false,
+        lastWindow: null, beats: 0, timeRef: null, active: new Set(), lastEventMono: deps.clock.monotonicMs(), restarts: 0, continuous: false, analysisFailing: false,
       };
       live.device(dc.id, driver.kind, 'connecting', entry.since, null);
       entry.pump = pump(driver, entry, store, log, bedside, deps.clock);
@@ -265,7 +267,8 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
 /** Moves one driver's events into the store; never lets a bad event stop the flow. */
 async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logger, bedside: Bedside, clock: Clock): Promise<void> {
   for await (const ev of driver.events() as AsyncIterable<DriverEvent>) {
-    entry.lastEventMono = clock.monotonicMs();
+    // Data, not status: a driver's own "no data" status must not restart the no-data clock.
+    if (ev.kind !== 'status') entry.lastEventMono = clock.monotonicMs();
     try {
       switch (ev.kind) {
         case 'samples':
@@ -273,7 +276,22 @@ async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logge
           // appendBlock only buffers (the store writes in batches): the alarm path never waits on the disk.
           store.appendBlock(ev);
           bedside.live.block(ev);
-          await analyse(ev, entry, store, bedside);
+          try {
+            await analyse(ev, entry, store, bedside);
+            if (entry.analysisFailing) {
+              entry.analysisFailing = false;
+              bedside.alarms.setCondition('ecg-analysis-failed', driver.id, false);
+              log.info('ECG analysis works again', { device: driver.id });
+            }
+          } catch (e: unknown) {
+            // No arrhythmia detection on this bed while it throws: the nurse must hear it (the
+            // samples are stored all the same). Logged once per failing stretch.
+            if (!entry.analysisFailing) {
+              entry.analysisFailing = true;
+              log.error('ECG analysis failed: no arrhythmia detection on this device', { device: driver.id, err: errorMessage(e) });
+              bedside.alarms.setCondition('ecg-analysis-failed', driver.id, true, { detail: isVigilError(e) ? e.code : 'VIGIL_INTERNAL' });
+            }
+          }
           break;
         case 'measurement':
           bedside.live.measurement(ev);
@@ -283,7 +301,7 @@ async function pump(driver: Driver, entry: DeviceEntry, store: Store, log: Logge
           entry.state = ev.state;
           entry.since = ev.wallTimeMs;
           entry.detail = ev.detail;
-          deviceCondition(ev.state, driver.id, ev.detail ?? null, bedside.alarms);
+          deviceCondition(ev.state, driver.id, ev.detail ?? null, bedside.alarms, ev.code ?? null);
           bedside.live.device(driver.id, driver.kind, ev.state, ev.wallTimeMs, ev.detail ?? null);
           store.appendEvent(ev);
           break;
@@ -316,15 +334,19 @@ async function analyse(block: SampleBlock, entry: DeviceEntry, store: Store, bed
   record(out, entry, store, bedside);
 }
 
-/** Driver states that are technical alarm conditions. */
-function deviceCondition(state: DeviceState, deviceId: string, detail: string | null, alarms: AlarmManager): void {
+/** Driver states that are technical alarm conditions (exported for its test). */
+export function deviceCondition(state: DeviceState, deviceId: string, detail: string | null, alarms: AlarmManager, code: string | null = null): void {
   if (state === 'disconnected') alarms.setCondition('device-disconnected', deviceId, true, { detail });
   else if (state === 'connected' || state === 'closed') alarms.setCondition('device-disconnected', deviceId, false);
   if (state === 'lead-off') alarms.setCondition('lead-off', deviceId, true, { detail });
   else if (state === 'lead-on' || state === 'closed') alarms.setCondition('lead-off', deviceId, false);
   // A wireless sensor's own watchdog (it stopped notifying) and its out-of-range timer.
-  if (state === 'stale') alarms.setCondition('no-data', deviceId, true, { detail });
+  // A serial board's watchdog (no bytes for its timeout) reports sensor-fault with code VIGIL_DRIVER_NO_DATA.
+  if (state === 'stale' || (state === 'sensor-fault' && code === 'VIGIL_DRIVER_NO_DATA')) alarms.setCondition('no-data', deviceId, true, { detail });
   else if (state === 'connected' || state === 'closed' || state === 'disconnected') alarms.setCondition('no-data', deviceId, false);
+  // A sensor that reports itself off the patient (BLE pulse oximeter / HR strap contact flag).
+  if (state === 'sensor-fault' && code !== 'VIGIL_DRIVER_NO_DATA') alarms.setCondition('sensor-off', deviceId, true, { detail });
+  else if (state === 'connected' || state === 'closed' || state === 'disconnected') alarms.setCondition('sensor-off', deviceId, false);
   if (state === 'gone') alarms.setCondition('device-gone', deviceId, true, { detail });
   else if (state === 'connected' || state === 'closed') alarms.setCondition('device-gone', deviceId, false);
 }

@@ -106,4 +106,23 @@ describe('hub alarms end to end (synthetic alarm drill)', function () {
       await store.close();
     }
   });
+  it('ECG analysis that throws on every block is a technical alarm on that device, not a silent log line', async () => {
+    const config = validateConfig({
+      hub: { dataDir: path.join(dir, 'data-fail'), bed: 'bed-7' },
+      http: { port: 0 },
+      devices: [{ type: 'synthetic', id: 'sim', scenario: 'alarm-drill', speed: 30, seed: 3 }],
+    });
+    // Limits that do not fit together are refused at load (test/alarms/config.test.ts); set
+    // behind the validation here, they make the rhythm detectors throw at every block.
+    // (A copy: zod hands every parse the same default object.)
+    config.alarms = { ...config.alarms, limits: { ...config.alarms.limits, 'hr-high': 210 } };
+    const hub = await startHub(config, deps);
+    try {
+      await waitFor('the failure alarm', () => hub.alarms.alarms().some((a) => a.id === 'ecg-analysis-failed@sim'), 30_000);
+      const onsets = (await hub.live.alarmLog({ limit: 1000 })).filter((e) => e.event === 'onset').map((e) => e.alarmId);
+      assert.deepEqual(onsets.filter((id) => id.startsWith('ecg-analysis-failed')), ['ecg-analysis-failed@sim'], 'raised once, not per block');
+    } finally {
+      await hub.stop();
+    }
+  });
 });
