@@ -38,6 +38,13 @@ export interface ChainOptions {
   /** Overrides of the adaptive stage's parameters (ADAPT_DEFAULTS), for evaluations. */
   adaptParams?: Partial<AdaptParams>;
   rhythm?: Partial<RhythmConfig>;
+  /**
+   * A finished chain of the same patient and lead layout (the stream had a short hole): its
+   * beat labeller, with the classifier's patient features and the adaptive stage's shape
+   * clusters, carries on in this chain instead of `labeller` (which is then ignored). The
+   * engine and the rhythm monitor start afresh either way.
+   */
+  patientFrom?: AnalysisChain;
   /** The patient is paced (config analysis.paced): beats with a pacing pulse are labelled 'P' (src/ecg/pace.ts). */
   paced?: boolean;
 }
@@ -80,9 +87,13 @@ export class AnalysisChain {
   private readonly opts: ChainOptions;
 
   constructor(opts: ChainOptions) {
-    const inner = opts.labeller;
-    this.opts = inner && opts.adapt !== false ? { ...opts, labeller: new AdaptiveLabeller(inner, { leadNames: opts.leads.map((l) => l.name), params: opts.adaptParams }) } : opts;
-    this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads, paced: opts.paced === true });
+    const carried = opts.patientFrom?.opts.labeller;
+    const inner = carried ?? opts.labeller;
+    this.opts = carried !== undefined ? { ...opts, labeller: carried } : inner && opts.adapt !== false ? { ...opts, labeller: new AdaptiveLabeller(inner, { leadNames: opts.leads.map((l) => l.name), params: opts.adaptParams }) } : opts;
+    // After a short hole the long RR average carries on too (the classifier's and the adaptive
+    // stage's prematurity read it): restarting it cost ~5 min of APCs in mitdb 209.
+    const rrRunning = opts.patientFrom?.engine.rrRunningNowS ?? 0;
+    this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads, paced: opts.paced === true, ...(rrRunning > 0 ? { rrRunningInitS: rrRunning } : {}) });
     // Beats reach the monitor after the engine's emission delay and, with a labeller, after
     // the labeller has held them: "no QRS" is decided only where every beat has arrived.
     const held = inner?.maxLatencyS ?? 0;

@@ -162,6 +162,7 @@ export class EcgEngine {
     this.hrvLen = Math.round((opts.hrvWindowS ?? 60) * fs);
     this.learnEnd = Math.round(learningS * fs);
     this.rrRunningS = opts.rrRunningS ?? 300;
+    if (opts.rrRunningInitS !== undefined && opts.rrRunningInitS > 0 && Number.isFinite(opts.rrRunningInitS)) this.rrRun = opts.rrRunningInitS;
     this.rrLocalN = opts.rrLocalBeats ?? 10;
     this.rrLocal = new Float64Array(this.rrLocalN);
     this.suppress = opts.suppressUnanalyzable ?? true;
@@ -174,6 +175,11 @@ export class EcgEngine {
   }
 
   /** Samples pushed so far. */
+  /** The running (~5-min) RR average now, s; 0 before the first interval (see EcgEngineOptions.rrRunningInitS). */
+  get rrRunningNowS(): number {
+    return this.rrRun;
+  }
+
   get samplesProcessed(): number {
     return this.abs;
   }

@@ -24,6 +24,12 @@ export interface EcgEngineOptions {
   hrvWindowS?: number;
   /** Running RR average time constant, seconds (default 300, i.e. ~5 min). */
   rrRunningS?: number;
+  /**
+   * Start the running RR average at this value, s (default: from the first interval): a restart
+   * after a short hole in the stream of the same patient (EcgEngine.rrRunningNowS of the engine
+   * before it), so the long average does not take ~5 min to settle again.
+   */
+  rrRunningInitS?: number;
   /** Number of beats in the local RR average (default 10). */
   rrLocalBeats?: number;
   /** Morphology points per lead (default 90), spanning -0.25 s .. +0.4 s around the R peak. */

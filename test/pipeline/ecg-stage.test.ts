@@ -54,4 +54,32 @@ describe('pipeline/EcgStage: a hole in the stream', function () {
       assert.equal(n, truthBefore, `${n} beats before the hole of ${truthBefore}`);
     });
   }
+
+  it('carries the patient model (classifier features, adaptive clusters, long RR average) over a short hole, not a long one', async () => {
+    const run = async (holeMs: number): Promise<{ made: number; rrAfter: number; rrBefore: number }> => {
+      let made = 0;
+      const stage = new EcgStage('ecg', (sampleRate, leadNames) => {
+        made++;
+        return new BeatLabeler(shipped(), { sampleRate, leadNames });
+      });
+      let rrBefore = 0;
+      let rrAfter = 0;
+      for (const b of blocks) {
+        // the hole's length in hub time: the blocks after it are shifted by holeMs
+        const blk = b.firstSample >= 29.5 * FS ? { ...b, hubTimeMs: b.hubTimeMs - 2000 + holeMs } : b;
+        await stage.flushBeforeRestart(blk);
+        const out = await stage.push(blk);
+        for (const x of out.beats) {
+          if (x.sample < 29.5 * FS) rrBefore = x.rrRunningS;
+          else if (rrAfter === 0 && x.rrPrevS !== null) rrAfter = x.rrRunningS;
+        }
+      }
+      return { made, rrAfter, rrBefore };
+    };
+    const short = await run(2000);
+    assert.equal(short.made, 1, 'one labeller: the one before the hole carries on');
+    assert.ok(Math.abs(short.rrAfter - short.rrBefore) / short.rrBefore < 0.05, `running RR ${short.rrBefore} -> ${short.rrAfter}`);
+    const long = await run(61_000);
+    assert.equal(long.made, 2, 'after more than a minute the patient model starts afresh');
+  });
 });
