@@ -20,9 +20,10 @@ count for QRS detection but are left out of the VEB/SVEB aggregates; for them th
 figures are printed instead (reference /, f, Q against test calls of class Q, which paced '/'
 calls from 'vigil analyze --paced' are). Ectopic runs run by run (rxr style: VE and SVE
 couplets, short runs of 3-5, long runs of 6 or more, VF and AF counting as long runs),
-rhythm episodes (epicmp style; AF positive
-predictivity leaves out reference atrial flutter, as EC57 does) and high-priority alarms (the
-NOTE "ALARM x" annotations 'vigil analyze' writes) follow when present.
+rhythm episodes (epicmp style, as EC57: AF positive predictivity counts every test AF
+episode, reference atrial flutter included; --exclude-afl leaves flutter out as EC38:1998 did)
+and high-priority alarms (the NOTE "ALARM x" annotations 'vigil analyze' writes) follow when
+present. Beat classes are the EC57 ones (escape beats e, j count as N; 'bxb -S' counts them as S).
 
 Options:
   --data DIR           directory holding <record>.hea and <record>.atr (required)
@@ -33,6 +34,7 @@ Options:
   --ref-annotator NAME reference annotator (default: atr)
   --start S            comparison start in seconds (default: 300, EC57's learning period)
   --window S           match window in seconds (default: 0.15, EC57)
+  --exclude-afl        leave reference atrial flutter out of AF +P (EC38:1998, epicmp -x)
   --json               one JSON object on stdout (figures as fractions 0..1)
   -h, --help           show this help
 
@@ -45,6 +47,7 @@ Exit status: 0 scored (whatever the figures), 1 missing or unreadable files, 2 b
     'ref-annotator': { type: 'string' },
     start: { type: 'string' },
     window: { type: 'string' },
+    'exclude-afl': { type: 'boolean' },
     json: { type: 'boolean' },
   },
 };
@@ -71,6 +74,7 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
       ...(testDir === undefined ? {} : { testDir }),
       ...(startS === undefined ? {} : { startS }),
       ...(windowS === undefined ? {} : { matchWindowS: windowS }),
+      ...(p.values['exclude-afl'] === true ? { excludeAfl: true } : {}),
     };
 
     const listArg = str(p, 'records');

@@ -19,7 +19,7 @@
  */
 import type { AnnotationSet } from '../wfdb/annotations.ts';
 import { AnnotationCode } from '../wfdb/codes.ts';
-import { extractEpisodes } from './epicmp.ts';
+import { extractEpisodes, mergeSameLabel } from './epicmp.ts';
 import { CLASS_V, aamiClass } from './classes.ts';
 
 /** Ventricular beats a reference "(VT" episode needs to count as a VTach episode (the alarm's default). */
@@ -67,7 +67,8 @@ export function scoreAlarms(reference: AnnotationSet, test: AnnotationSet, fs: n
   const refEpisodes = extractEpisodes(reference, lengthSamples).filter((e) => e.end > from);
   const byCondition: AlarmScore[] = [];
   for (const [condition, labels] of Object.entries(SCORED_ALARMS)) {
-    const eps = refEpisodes.filter((e) => labels.includes(e.label));
+    // One event marked under several of the labels (mitdb 207's VF: '[' ']' and "(VFL") is one episode.
+    const eps = mergeSameLabel(refEpisodes.filter((e) => labels.includes(e.label)).map((e) => ({ ...e, label: condition })));
     let total = 0;
     const falseAt: number[] = [];
     const alarmsAt: number[] = [];

@@ -18,12 +18,16 @@
  * extra detection when the test beat lies inside. A test beat inside the interval that matched
  * a reference beat just before `start` is neither TP nor FP (bxb's rule for the first beat
  * after the learning period), and a reference beat just after `start` matched by a test beat
- * just before it is a TP.
+ * just before it is a TP. Known difference (review 2026-11, checked against bxb.c on DS1 and
+ * random files): bxb starts its walk at `start` and pairs or drops the beats at that boundary
+ * by its own rule, so about 1 in 20 random files differs from it by one beat there; none of
+ * the 22 DS1 records does.
  *
  * Ventricular fibrillation (bxb): beats between '[' and ']' of a file are ignored in that
  * file, and unmatched test beats inside reference VF are not counted. bxb's "shutdown"
- * handling (NOISE with subtype bits 4-5 set; the X row and x column) is not implemented: no
- * file we score carries it, so such beats count as O/o.
+ * handling (NOISE with subtype bits 4-5 set; the X row and x column) is not implemented: such
+ * beats count as O/o, which gives the same statistics (x counts as a miss like o, X as an extra
+ * like O). mitdb 101/203/208 and our 207 output do carry such noise annotations.
  */
 import type { AnnotationSet } from '../wfdb/annotations.ts';
 import { AnnotationCode } from '../wfdb/codes.ts';
@@ -165,8 +169,9 @@ export function compareBeats(input: BxbInput, options: BxbOptions = {}): BxbResu
   const windowSamples = Math.round((options.matchWindowS ?? 0.15) * fs);
   const ref = beatList(input.reference);
   const test = beatList(input.test);
-  const lastAnn = Math.max(lastSample(input.reference), lastSample(input.test));
-  const length = input.lengthSamples ?? lastAnn + 1;
+  // Without a record length (no sample count in the header) bxb stops at the end of the
+  // reference annotation file.
+  const length = input.lengthSamples ?? lastSample(input.reference) + 1;
   const startSample = Math.round((options.startS ?? 300) * fs);
   const endSample = options.endS === undefined ? length : Math.round(options.endS * fs);
 

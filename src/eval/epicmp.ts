@@ -14,13 +14,20 @@
  * episodes. Duration Se = overlapping time / reference time, duration +P = overlapping time
  * / test time. Figures are fractions, null when undefined.
  *
- * AF positive predictivity leaves out reference atrial flutter, as EC38/EC57 and WFDB epicmp
- * do (its `find_exclusions`): a test AF episode wholly inside a reference "(AFL" interval is
- * not counted; one that overlaps such an interval is judged and timed without the flutter
- * part (trimmed at its start or end, or with an inner interval subtracted from its duration).
- * Sensitivity has no exclusion. One deliberate difference from epicmp's C: when an episode
- * starts inside an exclusion, epicmp adds the excluded part to the duration (a sign slip,
- * `duration -= ep_start - ex_end`); here it is subtracted, as its comment intends.
+ * AF positive predictivity counts every test AF episode, as EC57 and EC38:2007 do (WFDB
+ * epicmp's default since 2010). On request (`exclusions: true`, `vigil eval --exclude-afl`,
+ * epicmp -x) it leaves out reference atrial flutter as EC38:1998 did: a test AF episode wholly
+ * inside a reference "(AFL" interval is not counted; one that overlaps such an interval is
+ * judged and timed without the flutter part (trimmed at its start or end, or with an inner
+ * interval subtracted from its duration). Sensitivity has no exclusion. One deliberate
+ * difference from epicmp's C there: when an episode starts inside an exclusion, epicmp adds the
+ * excluded part to the duration (a sign slip, `duration -= ep_start - ex_end`); here it is
+ * subtracted, as its comment intends. (Until 2026-11 this excluded flutter by default, and said
+ * EC57 did: wrong, it is the 1998 rule; DS1's AF duration +P was reported 91.0 % instead of 76.0 %.)
+ *
+ * Episodes of one label that overlap or touch are one episode: mitdb and `vigil analyze` mark a
+ * ventricular fibrillation both with '[' ']' and with a rhythm label, and a "(VF" label would
+ * otherwise count the same event twice under "VF".
  */
 import type { AnnotationSet } from '../wfdb/annotations.ts';
 import { AnnotationCode } from '../wfdb/codes.ts';
@@ -36,7 +43,7 @@ export interface Episode {
 /** Default labels scored: AF, atrial flutter, VT, ventricular flutter, VF. */
 export const EPISODE_LABELS: readonly string[] = ['AFIB', 'AFL', 'VT', 'VFL', 'VF'];
 
-/** Reference episodes of the value's label are left out of the key label's +P (EC57: AF +P without atrial flutter). */
+/** With exclusions on (EC38:1998, epicmp -x): reference episodes of the value's label are left out of the key label's +P. */
 export const PPV_EXCLUSIONS: Readonly<Record<string, string>> = { AFIB: 'AFL' };
 
 /** Rhythm label of an aux string "(AFIB" -> "AFIB"; null when it is not a rhythm label. */
@@ -70,7 +77,24 @@ export function extractEpisodes(set: AnnotationSet, endSample: number): Episode[
   }
   if (label !== null && endSample > since) out.push({ label, start: since, end: endSample });
   if (vfOn >= 0 && endSample > vfOn) out.push({ label: 'VF', start: vfOn, end: endSample });
-  return out.sort((a, b) => a.start - b.start);
+  return mergeSameLabel(out.sort((a, b) => a.start - b.start));
+}
+
+/** Episodes (sorted by start) with overlapping or touching episodes of one label merged. */
+export function mergeSameLabel(sorted: readonly Episode[]): Episode[] {
+  const out: Episode[] = [];
+  const open = new Map<string, number>();
+  for (const e of sorted) {
+    const i = open.get(e.label);
+    const prev = i === undefined ? undefined : out[i];
+    if (prev !== undefined && e.start <= prev.end) {
+      if (e.end > prev.end) out[i as number] = { label: prev.label, start: prev.start, end: e.end };
+      continue;
+    }
+    open.set(e.label, out.length);
+    out.push(e);
+  }
+  return out;
 }
 
 export interface EpisodeScore {
@@ -216,7 +240,7 @@ export function scoreEpisodes(reference: AnnotationSet, test: AnnotationSet, fs:
   const r = extractEpisodes(reference, endSample);
   const t = extractEpisodes(test, endSample);
   return (options.labels ?? EPISODE_LABELS).map((l) => {
-    const x = options.exclusions === false ? undefined : PPV_EXCLUSIONS[l];
+    const x = options.exclusions === true ? PPV_EXCLUSIONS[l] : undefined;
     return compareEpisodes(r, t, l, fs, endSample, { ...options, exclude: x === undefined ? undefined : r.filter((e) => e.label === x) });
   });
 }

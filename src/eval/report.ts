@@ -68,7 +68,7 @@ export function formatEpisodeTable(aggs: readonly EpisodeAggregate[]): string {
     const g = a.gross;
     const x = PPV_EXCLUSIONS[g.label];
     if (x === undefined || (g.testExcluded === 0 && g.excludedS === 0)) continue;
-    lines.push(`${g.label} +P leaves out reference ${x} (EC57, as epicmp): ${g.testExcluded} test episode(s) wholly inside it not counted, ${g.excludedS.toFixed(1)} s of test ${g.label} time left out.`);
+    lines.push(`${g.label} +P leaves out reference ${x} (--exclude-afl: EC38:1998, epicmp -x; EC57 does not): ${g.testExcluded} test episode(s) wholly inside it not counted, ${g.excludedS.toFixed(1)} s of test ${g.label} time left out.`);
   }
   return lines.join('\n') + '\n';
 }

@@ -246,7 +246,13 @@ function pass(a: Stream, b: Stream, aIsRef: boolean, type: RunType, start: numbe
       runA = 6;
       runStart = t - dt;
     }
-  } while (a.next() && a.time <= end);
+    if (!a.next()) {
+      // rxr (WFDB 10.7, 2020): at the end of file a, an open run is closed as if by a Q beat
+      // and counted (the 2001 rxr dropped it).
+      if (runA > 0) count(runA, longest(runStart, runEnd));
+      break;
+    }
+  } while (a.time <= end);
   return s;
 }
 

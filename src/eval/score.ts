@@ -22,6 +22,8 @@ export interface ScoreOptions extends BxbOptions {
   testDir?: string;
   /** Rhythm labels to score as episodes (epicmp.ts EPISODE_LABELS by default). */
   episodeLabels?: readonly string[];
+  /** Leave reference atrial flutter out of AF +P (EC38:1998, epicmp -x); default off, as EC57. */
+  excludeAfl?: boolean;
 }
 
 export interface RecordScore {
@@ -63,12 +65,14 @@ export async function scoreRecord(dir: string, record: string, options: ScoreOpt
 /** Score annotation sets already in memory (what scoreRecord does after reading files). */
 export function scoreAnnotations(record: string, fs: number, numSamples: number | null, reference: AnnotationSet, test: AnnotationSet, options: ScoreOptions = {}): RecordScore {
   const last = (s: AnnotationSet): number => (s.length > 0 ? s.sample[s.length - 1]! : 0);
-  const lengthSamples = numSamples ?? Math.max(last(reference), last(test)) + 1;
+  // No sample count in the header: the comparison ends with the reference file, as bxb's does.
+  const lengthSamples = numSamples ?? last(reference) + 1;
   const bxb = compareBeats({ record, reference, test, fs, lengthSamples }, options);
   const episodes = scoreEpisodes(reference, test, fs, lengthSamples, {
     ...(options.startS === undefined ? {} : { startS: options.startS }),
     ...(options.endS === undefined ? {} : { endS: options.endS }),
     ...(options.episodeLabels === undefined ? {} : { labels: options.episodeLabels }),
+    exclusions: options.excludeAfl === true,
   });
   const alarms = scoreAlarms(reference, test, fs, lengthSamples, options.startS ?? 300);
   const runs = compareRuns(reference, test, fs, lengthSamples, {

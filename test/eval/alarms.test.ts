@@ -69,4 +69,13 @@ describe('high-priority alarm scoring', () => {
     const agg = aggregateAlarms([r]).find((x) => x.condition === 'vtach');
     assert.deepEqual([agg?.fastEpisodes, agg?.fastEpisodesAlarmed], [1, 1]);
   });
+
+  it('one VF event marked under two labels ("[" "]" and "(VFL") is one episode: one alarm covers it, 1/1', () => {
+    const ref = annotationSet([
+      rhythm(0, '(N'), { sample: 40_000, code: AnnotationCode.VFON }, rhythm(40_000, '(VFL'), { sample: 45_000, code: AnnotationCode.VFOFF }, rhythm(45_000, '(N'),
+    ]);
+    const r = scoreAlarms(ref, annotationSet([alarm(40_500, 'vfib')]), FS, length);
+    const vf = r.byCondition.find((c) => c.condition === 'vfib');
+    assert.deepEqual([vf?.episodes, vf?.episodesAlarmed, vf?.falseAlarms], [1, 1, 0]);
+  });
 });

@@ -190,4 +190,11 @@ describe('eval/bxb: classification', () => {
     assert.equal(plain.veb.ppv, null);
     assert.equal(plain.qrs.se, 1);
   });
+
+  it('without a record length the comparison ends with the reference file (bxb): later test beats are not extras', () => {
+    const ref = ann([[100, 'N'], [200, 'N'], [300, 'N']]);
+    const test = ann([[100, 'N'], [200, 'N'], [300, 'N'], [400, 'N']]);
+    const r = compareBeats({ record: 'r', reference: ref, test, fs: FS }, { startS: 0 });
+    assert.deepEqual([r.qrs.tp, r.qrs.fn, r.qrs.fp], [3, 0, 0]);
+  });
 });

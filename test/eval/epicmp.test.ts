@@ -114,15 +114,21 @@ describe('eval/epicmp: episodes', () => {
       assert.deepEqual([early.testEpisodes, early.testTrue, early.testDurationS, early.excludedS], [1, 0, 1, 10]);
     });
 
-    it('scoreEpisodes applies it to AFIB from the reference (AFL), and not when exclusions are off', () => {
+    it('scoreEpisodes counts AF inside reference flutter by default (EC57, epicmp default); exclusions on request (EC38:1998, epicmp -x)', () => {
       const r = ann([[0, '+', '(N'], [1000, '+', '(AFL'], [3000, '+', '(AFIB'], [4000, '+', '(N']]);
       const t = ann([[0, '+', '(N'], [1200, '+', '(AFIB'], [2000, '+', '(N'], [3100, '+', '(AFIB'], [3500, '+', '(N']]);
-      const [on] = scoreEpisodes(r, t, FS, 5000, { startS: 0, labels: ['AFIB'] });
+      const [on] = scoreEpisodes(r, t, FS, 5000, { startS: 0, labels: ['AFIB'], exclusions: true });
       assert.deepEqual([on!.testEpisodes, on!.testTrue, on!.testExcluded, on!.ppv], [1, 1, 1, 1]);
-      const [off] = scoreEpisodes(r, t, FS, 5000, { startS: 0, labels: ['AFIB'], exclusions: false });
+      const [off] = scoreEpisodes(r, t, FS, 5000, { startS: 0, labels: ['AFIB'] });
       assert.deepEqual([off!.testEpisodes, off!.testTrue, off!.testExcluded, off!.ppv], [2, 1, 0, 0.5]);
       const agg = aggregateEpisodes([on!], 'AFIB');
       assert.deepEqual([agg.gross.testExcluded, agg.gross.excludedS], [1, 8]);
     });
+  });
+
+  it('one event marked both with [ ] and a "(VF" rhythm label is one VF episode, not two', () => {
+    const r = ann([[0, '+', '(N'], [1000, '[', ''], [1000, '+', '(VF'], [2000, ']', ''], [2000, '+', '(N']]);
+    const eps = extractEpisodes(r, 5000).filter((e) => e.label === 'VF');
+    assert.deepEqual(eps.map((e) => [e.start, e.end]), [[1000, 2000]]);
   });
 });

@@ -90,4 +90,10 @@ describe('eval/rxr: run-by-run comparison', () => {
     const g = aggregateRuns([a, b], 've');
     assert.deepEqual([g.long.tpSe, g.long.fn, g.long.se], [1, 1, 0.5]);
   });
+
+  it('a run still open at the end of the annotation file is counted (rxr 2020: closed as if by a Q beat)', () => {
+    const t = seq('....VV');
+    const r = compareRuns(t, t, FS, 1000, opts);
+    assert.deepEqual([r.ve.couplet.tpSe, r.ve.couplet.fn, r.ve.couplet.tpPpv, r.ve.couplet.fp], [1, 0, 1, 0], 'the couplet at the end is found, both ways');
+  });
 });
