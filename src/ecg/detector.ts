@@ -424,7 +424,10 @@ export class QrsDetector {
 
   private accept(pos: number, h: number, rate: number): void {
     const cfg = this.cfg;
-    this.spk += rate * (h - this.spk);
+    // One huge accepted peak (an artefact step) moves the level at most as a 3x peak would, as
+    // the per-lead scales below are clamped: unclamped, the level jumped ~80x and beats were
+    // missed until it decayed (~7 s).
+    this.spk += rate * (Math.min(h, 3 * this.spk) - this.spk);
     const dt = pos - this.lastPos;
     if (dt < cfg.maxRrS * cfg.fs) {
       // Clamp the RR entering the average so one missed or extra beat cannot swing it.

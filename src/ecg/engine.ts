@@ -76,7 +76,8 @@ export class EcgEngine {
   private readonly tickLen: number;
   private readonly windowLen: number;
   private readonly hrvLen: number;
-  private readonly learnEnd: number;
+  private learnEnd: number;
+  private readonly learnLen: number;
   private readonly rrRunningS: number;
   private readonly rrLocalN: number;
   private readonly suppress: boolean;
@@ -122,6 +123,8 @@ export class EcgEngine {
     if (opts.leads.length === 0) throw new VigilError('VIGIL_USAGE', 'at least one lead is required');
     for (const l of opts.leads) {
       if (!(l.gain > 0 && Number.isFinite(l.gain))) throw new VigilError('VIGIL_USAGE', `lead ${l.name}: gain must be > 0`);
+      // A NaN baseline made every sample NaN: no beat, and quality still reported perfect.
+      if (!Number.isFinite(l.baseline)) throw new VigilError('VIGIL_USAGE', `lead ${l.name}: baseline must be a finite number`);
     }
     const windowS = opts.windowS ?? 5;
     if (!(windowS >= TICK_S && windowS <= 30)) throw new VigilError('VIGIL_USAGE', `windowS must be ${TICK_S}..30 s`);
@@ -131,6 +134,8 @@ export class EcgEngine {
     if (!(this.morphologyPoints >= 8 && this.morphologyPoints <= 1024)) throw new VigilError('VIGIL_USAGE', 'morphologyPoints must be 8..1024');
     this.evMorph = new Float32Array(opts.leads.length * this.morphologyPoints);
     const learningS = opts.learningS ?? 2;
+    // Beats found while learning wait in a 64-beat queue (PENDING_CAP): up to 5 s at 300/min.
+    if (!(learningS > 0 && learningS <= 5)) throw new VigilError('VIGIL_USAGE', `learningS must be in (0, 5] s, got ${learningS}`);
     const ringSize = nextPow2(Math.ceil((learningS + 4) * fs));
     const mainsHz = opts.mainsHz ?? 60;
     const d = { ...DETECTOR_DEFAULTS, ...opts.detector };
@@ -161,6 +166,7 @@ export class EcgEngine {
     this.windowLen = Math.round(windowS * fs);
     this.hrvLen = Math.round((opts.hrvWindowS ?? 60) * fs);
     this.learnEnd = Math.round(learningS * fs);
+    this.learnLen = this.learnEnd;
     this.rrRunningS = opts.rrRunningS ?? 300;
     if (opts.rrRunningInitS !== undefined && opts.rrRunningInitS > 0 && Number.isFinite(opts.rrRunningInitS)) this.rrRun = opts.rrRunningInitS;
     this.rrLocalN = opts.rrLocalBeats ?? 10;
@@ -186,10 +192,20 @@ export class EcgEngine {
 
   push(leads: readonly Int32Array[], n: number, offset = 0): void {
     if (leads.length !== this.leadCount) throw new VigilError('VIGIL_USAGE', `expected ${this.leadCount} leads, got ${leads.length}`);
+    // A short array would feed undefined (NaN) into the filters and poison them for good (no
+    // beat ever again, quality still "perfect"): refused, so the hub raises ECG Analysis Failed.
+    if (!(Number.isInteger(n) && n >= 0 && Number.isInteger(offset) && offset >= 0)) throw new VigilError('VIGIL_USAGE', `push: n and offset must be integers >= 0, got ${n}, ${offset}`);
+    for (let i = 0; i < this.leadCount; i++) {
+      const len = (leads[i] as Int32Array).length;
+      if (len < offset + n) throw new VigilError('VIGIL_USAGE', `push: lead ${i} holds ${len} samples, ${offset + n} needed`);
+    }
     let done = 0;
     while (done < n) {
       const tickEnd = (Math.floor(this.abs / this.tickLen) + 1) * this.tickLen;
-      const chunk = Math.min(n - done, tickEnd - this.abs);
+      // While learning, a chunk also ends where learning does, so the sample learning stops at
+      // does not depend on the block size (at 125/250 Hz 2 s is not a whole number of ticks).
+      const toLearnEnd = this.learning && this.learnEnd > this.abs ? this.learnEnd - this.abs : Number.MAX_SAFE_INTEGER;
+      const chunk = Math.min(n - done, tickEnd - this.abs, toLearnEnd);
       const t0 = this.profile ? process.hrtime.bigint() : 0n;
       for (let i = 0; i < this.leadCount; i++) (this.fe[i] as LeadFrontEnd).process(leads[i] as Int32Array, offset + done, chunk, this.abs);
       const t1 = this.profile ? process.hrtime.bigint() : 0n;
@@ -209,6 +225,14 @@ export class EcgEngine {
       this.collectDetections();
       const t2 = this.profile ? process.hrtime.bigint() : 0n;
       if (this.abs === tickEnd) {
+        if (this.learning) {
+          // Learn only on signal: while no lead is live (every lead railed or flat: electrodes not
+          // yet attached), the end of learning moves on. Learning on the rail transient left the
+          // QRS scales huge for good (1 beat found in 120 s after attaching at 1 s).
+          let live = false;
+          for (const fe of this.fe) if (fe.tickMoMax - fe.tickMoMin > 0.01 && fe.tickRail * 2 <= this.tickLen) live = true;
+          if (!live) this.learnEnd = Math.max(this.learnEnd, this.abs + this.learnLen);
+        }
         this.quality.endTick(this.abs, this.det.scale, this.learning);
         this.quality.weights(this.det.weight);
         this.det.updateCoef();
@@ -283,6 +307,13 @@ export class EcgEngine {
       for (let n = this.abs; n < this.abs + this.emitDelay + 2; n++) fe.mo[n & fe.mask] = last;
     }
     this.emitDue(Infinity);
+    this.emitWindows(Infinity);
+    // The last, partial window (its report was promised; a 3-s stream had none at all).
+    const start = this.nextWindowEnd - this.windowLen;
+    if (this.abs > start) {
+      this.pushWindow(start, this.abs);
+      this.nextWindowEnd = this.abs + this.windowLen;
+    }
   }
 
   stageTimes(): StageTimes {
@@ -331,25 +362,29 @@ export class EcgEngine {
 
   private emitWindows(upTo: number): void {
     while (this.nextWindowEnd + this.emitDelay <= upTo && this.nextWindowEnd <= this.abs) {
-      const end = this.nextWindowEnd;
-      const start = end - this.windowLen;
-      const q = this.quality.windowSummary(start, end);
-      const since = end - this.lastFid;
-      const hr = q.unanalyzable || this.lastFid < 0 || since > this.asystoleLen ? null : this.hist.heartRate();
-      this.windows.push({
-        startSample: start,
-        endSample: end,
-        hrBpm: hr,
-        hrv: this.hist.hrv(end - this.hrvLen, end),
-        sqi: q.sqi,
-        leadOff: q.leadOff,
-        unanalyzable: q.unanalyzable,
-      });
+      this.pushWindow(this.nextWindowEnd - this.windowLen, this.nextWindowEnd);
       this.nextWindowEnd += this.windowLen;
     }
   }
 
+  private pushWindow(start: number, end: number): void {
+    const q = this.quality.windowSummary(start, end);
+    const since = end - this.lastFid;
+    const hr = q.unanalyzable || this.lastFid < 0 || since > this.asystoleLen ? null : this.hist.heartRate();
+    this.windows.push({
+      startSample: start,
+      endSample: end,
+      hrBpm: hr,
+      hrv: this.hist.hrv(end - this.hrvLen, end),
+      sqi: q.sqi,
+      leadOff: q.leadOff,
+      unanalyzable: q.unanalyzable,
+    });
+  }
+
   private emitBeat(fid: number, lead: number, strength: number, agree: number): void {
+    // An R peak before the stream's first sample (a stream starting just after it) is not a beat.
+    if (fid < 0) return;
     const fs = this.fs;
     const q = this.quality.around(fid, fid + this.emitDelay);
     if (this.suppress && q.unanalyzable) {

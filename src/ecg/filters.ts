@@ -115,6 +115,7 @@ export class LeadFrontEnd {
   private bp1 = 0;
   private bp2 = 0;
   private started = false;
+  private railed = false;
   private readonly railHi: number;
   private readonly railLo: number;
 
@@ -205,8 +206,22 @@ export class LeadFrontEnd {
       const r = raw[off + i] as number;
       if (r < rmin) rmin = r;
       if (r > rmax) rmax = r;
-      if (r >= this.railHi || r <= this.railLo) rail++;
+      const atRail = r >= this.railHi || r <= this.railLo;
+      if (atRail) rail++;
       const x = (r - base) * invGain;
+      // At the ADC rail (electrode off) the filters see the last real input held, not a step of
+      // thousands of mV; the first sample back restarts their inputs from there. Before, the
+      // step rang through the high-pass and a lead coming back looked like the cleanest one
+      // with a huge "beat": the detector's level jumped ~80x and missed beats for 5-17 s.
+      if (atRail) this.railed = true;
+      else if (this.railed) {
+        this.railed = false;
+        xPrev = x;
+        xPrev2 = x;
+        hold = x;
+        inPrev = x;
+        blankLeft = 0;
+      }
       const step = x - xPrev;
       if (track) {
         let d2 = step - (xPrev - xPrev2);
@@ -223,7 +238,9 @@ export class LeadFrontEnd {
         blankLeft = this.blankN;
       }
       let xin: number;
-      if (blankLeft > 0) {
+      if (atRail) {
+        xin = hold;
+      } else if (blankLeft > 0) {
         blankLeft--;
         blanked++;
         xin = hold;

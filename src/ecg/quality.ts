@@ -103,6 +103,8 @@ export class LeadQuality {
   private head = 0;
   private count = 0;
   private readonly q: Float64Array;
+  private readonly flat: Uint8Array;
+  private readonly good: Uint8Array;
   private readonly off: Uint8Array;
 
   constructor(fe: readonly LeadFrontEnd[], fs: number, gains: readonly number[]) {
@@ -123,6 +125,8 @@ export class LeadQuality {
     this.tOff = new Uint8Array(CAP * this.L);
     this.q = new Float64Array(this.L);
     this.off = new Uint8Array(this.L);
+    this.flat = new Uint8Array(this.L);
+    this.good = new Uint8Array(this.L);
   }
 
   /** Close the tick ending at `end` (absolute sample); `scale` = detector's per-lead QRS levels. */
@@ -167,6 +171,10 @@ export class LeadQuality {
       if (rr > 0) rr += (nf < REF_CLEAN ? this.refTrack : this.refLeak) * (rg - rr);
       this.refRange[i] = rr;
       this.excursion[i] = ex;
+      // Flat: under 5 uV peak-to-peak for 2 s, which no live front end shows (its own noise is
+      // larger). While another lead is live a flat lead counts for nothing (weights, quality,
+      // analyzable): with floor 0 it looked like the best lead and scaled the live one down.
+      this.flat[i] = rg < 0.005 ? 1 : 0;
       // A lead is not analyzable when its floor is high AND it swings well beyond its clean
       // QRS excursion (motion artefact), or when the floor alone is extreme.
       // Far more blanked time than pacing makes (MAX_BLANKED) is large fast noise that the
@@ -175,13 +183,26 @@ export class LeadQuality {
       // While learning the QRS levels are unknown: rate only lead-off.
       let q = off ? 0 : learning || ref < 0 ? 1 : 1 - (nf - NOISE_LO) / (NOISE_HI - NOISE_LO);
       q = q < 0 || (bad && !learning && ref > 0) ? 0 : q > 1 ? 1 : q;
-      if (!off && (learning || ref < 0 || !bad)) analyzable = true;
+      const good = !off && (learning || ref < 0 || !bad);
+      this.good[i] = good ? 1 : 0;
+      if (good) analyzable = true;
       this.q[i] = q;
       this.off[i] = off ? 1 : 0;
       this.tQ[slot * this.L + i] = q;
       this.tOff[slot * this.L + i] = off ? 1 : 0;
       if (q > best) best = q;
       fe.resetTick();
+    }
+    let liveAny = false;
+    for (let i = 0; i < this.L; i++) if (!this.off[i] && !this.flat[i]) liveAny = true;
+    if (liveAny) {
+      best = 0;
+      analyzable = false;
+      for (let i = 0; i < this.L; i++) {
+        if (this.flat[i]) { this.q[i] = 0; this.tQ[slot * this.L + i] = 0; continue; }
+        if ((this.q[i] as number) > best) best = this.q[i] as number;
+        if (this.good[i]) analyzable = true;
+      }
     }
     this.tEnd[slot] = end;
     this.tBest[slot] = best;
@@ -201,9 +222,11 @@ export class LeadQuality {
    */
   weights(w: Float64Array): void {
     let mx = 0;
+    let live = false;
+    for (let i = 0; i < this.L; i++) if (!this.off[i] && !this.flat[i]) live = true;
     for (let i = 0; i < this.L; i++) {
       const f = Math.max(0, this.smoothFloor[i] as number) + FLOOR_EPS;
-      const v = this.off[i] ? 0 : 1 / (f * f);
+      const v = this.off[i] || (live && this.flat[i]) ? 0 : 1 / (f * f);
       w[i] = v;
       if (v > mx) mx = v;
     }
