@@ -81,6 +81,29 @@ export const alarmsConfigSchema = z
       // able to hold them back (the condition table refuses such a delay too).
       else if (def.source === 'rhythm' && def.priority === 'high') ctx.addIssue({ code: 'custom', path: ['delaysS', id], message: `"${id}" is a high-priority arrhythmia alarm: it takes no alarm delay`, input: a.delaysS[id] });
     }
+    // Low and high limits of one vital sign must leave room between them (a low limit at or above
+    // the high one alarms all the time), and the SpO2 desaturation limit (high priority) lies at
+    // or below the SpO2 low limit. Limits left at their defaults count with their default value.
+    const effective = (id: string): number | null => {
+      const def = ALARM_CONDITIONS.find((c) => c.id === id);
+      if (def?.limit === undefined) return null;
+      const v = a.limits[id];
+      return v === undefined ? def.limit.default : v;
+    };
+    const metrics = new Set(ALARM_CONDITIONS.flatMap((c) => (c.limit ? [c.limit.metric] : [])));
+    for (const m of metrics) {
+      const defs = ALARM_CONDITIONS.filter((c) => c.limit?.metric === m);
+      for (const lo of defs.filter((c) => c.limit?.side === 'low')) {
+        for (const hi of defs.filter((c) => c.limit?.side === 'high')) {
+          const l = effective(lo.id);
+          const h = effective(hi.id);
+          if (l !== null && h !== null && !(l < h)) ctx.addIssue({ code: 'custom', path: ['limits', lo.id], message: `${lo.id} ${l} must be below ${hi.id} ${h}`, input: l });
+        }
+      }
+    }
+    const desat = effective('spo2-desat');
+    const spo2Low = effective('spo2-low');
+    if (desat !== null && spo2Low !== null && desat > spo2Low) ctx.addIssue({ code: 'custom', path: ['limits', 'spo2-desat'], message: `spo2-desat ${desat} must not be above spo2-low ${spo2Low}`, input: desat });
     // The HR limits also have to fit each other and the rhythm thresholds (hr-low below hr-high,
     // extreme-brady at most hr-low ...). Checked here, at load, with the detectors' own rules:
     // found only when the first ECG block builds the detectors, such a limit would stop every

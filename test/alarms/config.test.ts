@@ -52,4 +52,13 @@ describe('alarms config section', () => {
     for (const id of ['asystole', 'vfib', 'vtach', 'extreme-brady', 'extreme-tachy']) assert.match(text, new RegExp(`delaysS\\.${id}.*takes no alarm delay`));
     assert.doesNotMatch(text, /afib/);
   });
+
+  it('refuses vital-sign limits that leave no room (low at or above high, desat above SpO2 low)', () => {
+    assert.match(problems({ alarms: { limits: { 'spo2-low': 99, 'spo2-high': 98 } } }).join('\n'), /spo2-low 99 must be below spo2-high 98/);
+    assert.match(problems({ alarms: { limits: { 'pulse-low': 130 } } }).join('\n'), /pulse-low 130 must be below pulse-high 120/);
+    assert.match(problems({ alarms: { limits: { 'spo2-desat': 92 } } }).join('\n'), /spo2-desat 92 must not be above spo2-low 90/);
+    // A limit switched off (null) leaves nothing to compare.
+    assert.deepEqual(problems({ alarms: { limits: { 'pulse-low': 130, 'pulse-high': null } } }), []);
+    assert.deepEqual(problems({ alarms: { limits: { 'spo2-low': 88, 'spo2-desat': 85 } } }), []);
+  });
 });
