@@ -10,6 +10,7 @@ import { FEATURE_COUNT, featurizeBeats, POST_RR_CAP_S, rrAfter } from '../../src
 import { EcgEngine, type Beat } from '../../src/ecg/index.ts';
 import { repoRoot } from '../helpers/data.ts';
 import { identityModel } from './onnx-fixture.ts';
+import { flakyClassifier } from '../helpers/classifier.ts';
 
 const MODEL = path.join(repoRoot, 'models', 'beat-classifier.onnx');
 const MANIFEST = path.join(repoRoot, 'models', 'beat-classifier.json');
@@ -200,17 +201,7 @@ describe('detect/classifier: synthetic PVC patient', () => {
     try {
       // the real classifier, made to fail for the pushes between 40 s and 60 s (fault injection)
       let failNow = false;
-      const flaky = new Proxy(clf, {
-        get(target, prop, receiver) {
-          if (prop === 'classifyFeatures') {
-            return async (x: Float32Array, n: number) => {
-              if (failNow) throw new Error('injected inference failure');
-              return target.classifyFeatures(x, n);
-            };
-          }
-          return Reflect.get(target, prop, receiver) as unknown;
-        },
-      });
+      const flaky = flakyClassifier(clf, () => failNow);
       const health: boolean[] = [];
       const lab = new BeatLabeler(flaky, { sampleRate: fs, leadNames, onHealth: (ok) => health.push(ok) });
       const live: Beat[] = [];
@@ -250,17 +241,7 @@ describe('detect/classifier: synthetic PVC patient', () => {
     const clf = await BeatClassifier.load(MODEL);
     try {
       let failNow = false;
-      const flaky = new Proxy(clf, {
-        get(target, prop, receiver) {
-          if (prop === 'classifyFeatures') {
-            return async (x: Float32Array, n: number) => {
-              if (failNow) throw new Error('injected inference failure');
-              return target.classifyFeatures(x, n);
-            };
-          }
-          return Reflect.get(target, prop, receiver) as unknown;
-        },
-      });
+      const flaky = flakyClassifier(clf, () => failNow);
       const lab = new BeatLabeler(flaky, { sampleRate: fs, leadNames, onHealth: () => { throw new Error('listener bug'); } });
       const live: Beat[] = [];
       for (const p of pushes) {

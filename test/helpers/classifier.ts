@@ -19,3 +19,18 @@ export function useShippedClassifier(): () => BeatClassifier {
     return classifier;
   };
 }
+
+/** The real classifier, whose inference throws while `fail()` says so (fault injection). */
+export function flakyClassifier(clf: BeatClassifier, fail: () => boolean): BeatClassifier {
+  return new Proxy(clf, {
+    get(target, prop, receiver) {
+      if (prop === 'classifyFeatures') {
+        return async (x: Float32Array, n: number) => {
+          if (fail()) throw new Error('injected inference failure');
+          return target.classifyFeatures(x, n);
+        };
+      }
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  });
+}

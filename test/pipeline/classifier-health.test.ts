@@ -10,24 +10,10 @@ import { synthesize } from '../../drivers/synthetic/index.ts';
 import { BeatClassifier, BeatLabeler } from '../../src/detect/classifier.ts';
 import { EcgEngine, type Beat } from '../../src/ecg/index.ts';
 import { ClassifierHealth } from '../../src/pipeline/classifier-health.ts';
+import { flakyClassifier } from '../helpers/classifier.ts';
 import { repoRoot } from '../helpers/data.ts';
 
 const FS = 250;
-
-/** A classifier whose inference fails while `fail()` says so. */
-function flaky(clf: BeatClassifier, fail: () => boolean): BeatClassifier {
-  return new Proxy(clf, {
-    get(target, prop, receiver) {
-      if (prop === 'classifyFeatures') {
-        return async (x: Float32Array, n: number) => {
-          if (fail()) throw new Error('injected inference failure');
-          return target.classifyFeatures(x, n);
-        };
-      }
-      return Reflect.get(target, prop, receiver) as unknown;
-    },
-  });
-}
 
 /** Engine beats of a synthetic sinus stretch, in 0.5-s pushes: [stream sample, beats]. */
 function pushes(durationS: number, seed: number): Array<{ at: number; beats: Beat[] }> {
@@ -56,12 +42,12 @@ describe('pipeline/classifier-health', () => {
     const health = new ClassifierHealth({ onChange: (failing) => states.push(failing) });
     let failing = true;
     const lead = ['II', 'V1'];
-    const a1 = new BeatLabeler(flaky(clf, () => failing), { sampleRate: FS, leadNames: lead, onHealth: health.reporter('ecg-1') });
+    const a1 = new BeatLabeler(flakyClassifier(clf, () => failing), { sampleRate: FS, leadNames: lead, onHealth: health.reporter('ecg-1') });
     for (const p of pushes(20, 1)) await a1.push(p.beats, p.at);
     assert.deepEqual(states, [true], 'failing');
     // The stream hole: the chain (and its labeller) restarts; inference works again.
     failing = false;
-    const a2 = new BeatLabeler(flaky(clf, () => failing), { sampleRate: FS, leadNames: lead, onHealth: health.reporter('ecg-1') });
+    const a2 = new BeatLabeler(flakyClassifier(clf, () => failing), { sampleRate: FS, leadNames: lead, onHealth: health.reporter('ecg-1') });
     for (const p of pushes(20, 2)) await a2.push(p.beats, p.at);
     assert.deepEqual(states, [true, false], 'cleared by the new labeller');
   });
@@ -72,8 +58,8 @@ describe('pipeline/classifier-health', () => {
     let failA = true;
     let failB = true;
     const lead = ['II', 'V1'];
-    const a = new BeatLabeler(flaky(clf, () => failA), { sampleRate: FS, leadNames: lead, onHealth: health.reporter('a') });
-    const b = new BeatLabeler(flaky(clf, () => failB), { sampleRate: FS, leadNames: lead, onHealth: health.reporter('b') });
+    const a = new BeatLabeler(flakyClassifier(clf, () => failA), { sampleRate: FS, leadNames: lead, onHealth: health.reporter('a') });
+    const b = new BeatLabeler(flakyClassifier(clf, () => failB), { sampleRate: FS, leadNames: lead, onHealth: health.reporter('b') });
     const pa = pushes(30, 3);
     const pb = pushes(30, 4);
     for (let i = 0; i < pa.length; i++) {
