@@ -156,10 +156,9 @@ export class AnalysisChain {
       this.leadOff = last.leadOff;
       this.chooseSignalLead();
     }
+    this.engineEvidence();
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
-    this.monitor.onSuppressedDetection(this.engine.lastSuppressedSample);
-    this.monitor.onBeatEvidence(this.engine.lastEvidenceSample, this.engine.lastEvidenceLead, this.engine.lastEvidenceMorphology);
     this.monitor.advance(this.pos);
     this.validateRate(windows);
     return { beats, windows, rhythm: this.monitor.drain() };
@@ -178,11 +177,24 @@ export class AnalysisChain {
       this.leadOff = last.leadOff;
       this.chooseSignalLead();
     }
+    this.engineEvidence();
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
     this.validateRate(windows);
-    const rhythm = this.monitor.drain().concat(this.monitor.finish(this.pos));
+    // Open conditions end at the last sample of the stream (sample pos is past it).
+    const rhythm = this.monitor.drain().concat(this.monitor.finish(Math.max(1, this.pos - 1)));
     return { beats, windows, rhythm };
+  }
+
+  /**
+   * What the engine saw besides beats (a detection withheld as unanalyzable, single-lead QRS
+   * evidence), given to the monitor BEFORE the beats of the same push: evidence inside a gap
+   * must be known when the beat closing the gap is judged. After them, a push of several
+   * seconds (7-s blocks on mitdb 208) raised a false asystole that 1-s blocks did not.
+   */
+  private engineEvidence(): void {
+    this.monitor.onSuppressedDetection(this.engine.lastSuppressedSample);
+    this.monitor.onBeatEvidence(this.engine.lastEvidenceSample, this.engine.lastEvidenceLead, this.engine.lastEvidenceMorphology);
   }
 
   /** End of stream: everything pending, and every open condition closed at the end. */

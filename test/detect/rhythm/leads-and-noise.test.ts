@@ -8,6 +8,9 @@ import type { RhythmEvent } from '../../../src/detect/rhythm/index.ts';
 import { resolveRhythmConfig } from '../../../src/detect/rhythm/config.ts';
 import { synthesize } from '../../../drivers/synthetic/index.ts';
 import { mulberry32 } from '../../support/prng.ts';
+import { notRun, sharedData } from '../../helpers/data.ts';
+import { readRecord } from '../../../src/wfdb/record.ts';
+import { effectiveGain } from '../../../src/wfdb/header.ts';
 import { episodes, STEP_FS, StepDriver, stepMorphology, steps } from './support.ts';
 
 const FS = 250;
@@ -170,4 +173,23 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
     assert.throws(() => resolveRhythmConfig({ vfDurationS: 3 }), /vfDurationS/);
     assert.equal(resolveRhythmConfig({ vfDurationS: 6 }).vfDurationS, 6);
   });
+
+  const mitdb = sharedData('mitdb');
+  if (mitdb === null) notRun('single-lead evidence before the beats of a push (mitdb 208)', '../shared/data/mitdb not found');
+  else {
+    it('single-lead QRS evidence reaches the monitor before the beats of the same push: no false asystole with long blocks (mitdb 208)', async function () {
+      this.timeout(60_000);
+      const rec = await readRecord(`${mitdb}/208`);
+      const fs = rec.header.samplingFrequency;
+      const leads = rec.header.signals.map((sig) => ({ name: sig.description, gain: effectiveGain(sig), baseline: sig.baseline }));
+      for (const blockS of [1, 7]) {
+        const chain = new AnalysisChain({ sampleRate: fs, leads });
+        const block = Math.round(blockS * fs);
+        const ev: RhythmEvent[] = [];
+        for (let from = 0; from < rec.length; from += block) ev.push(...chain.pushSync(rec.signals, Math.min(block, rec.length - from), from).rhythm);
+        ev.push(...chain.finishSync().rhythm);
+        assert.equal(episodes(ev, 'asystole').length, 0, `${blockS}-s blocks: asystole at ${episodes(ev, 'asystole').map((e) => e.start)}`);
+      }
+    });
+  }
 });
