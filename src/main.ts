@@ -228,7 +228,7 @@ export async function startHub(config: VigilConfig, deps: HubDeps): Promise<Runn
         baseDir: deps.baseDir,
       });
       const entry: DeviceEntry = {
-        driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id, labellerFor(dc.id), rhythmConfig, config.analysis.adapt, config.analysis.paced),
+        driver, state: 'connecting', since: deps.clock.wallMs(), pump: Promise.resolve(), ecg: new EcgStage(dc.id, labellerFor(dc.id), rhythmConfig, config.analysis.adapt, config.analysis.paced, config.analysis.mainsHz),
         lastWindow: null, beats: 0, timeRef: null, active: new Set(), lastEventMono: deps.clock.monotonicMs(), restarts: 0, continuous: false, analysisFailing: false,
       };
       live.device(dc.id, driver.kind, 'connecting', entry.since, null);

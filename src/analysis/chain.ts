@@ -45,6 +45,8 @@ export interface ChainOptions {
    * engine and the rhythm monitor start afresh either way.
    */
   patientFrom?: AnalysisChain;
+  /** Mains frequency to null in the ECG, Hz (EcgEngine default 60; config analysis.mainsHz). */
+  mainsHz?: number;
   /** The patient is paced (config analysis.paced): beats with a pacing pulse are labelled 'P' (src/ecg/pace.ts). */
   paced?: boolean;
 }
@@ -93,7 +95,11 @@ export class AnalysisChain {
     // After a short hole the long RR average carries on too (the classifier's and the adaptive
     // stage's prematurity read it): restarting it cost ~5 min of APCs in mitdb 209.
     const rrRunning = opts.patientFrom?.engine.rrRunningNowS ?? 0;
-    this.engine = new EcgEngine({ sampleRate: opts.sampleRate, leads: opts.leads, paced: opts.paced === true, ...(rrRunning > 0 ? { rrRunningInitS: rrRunning } : {}) });
+    this.engine = new EcgEngine({
+      sampleRate: opts.sampleRate, leads: opts.leads, paced: opts.paced === true,
+      ...(rrRunning > 0 ? { rrRunningInitS: rrRunning } : {}),
+      ...(opts.mainsHz !== undefined ? { mainsHz: opts.mainsHz } : {}),
+    });
     // Beats reach the monitor after the engine's emission delay and, with a labeller, after
     // the labeller has held them: "no QRS" is decided only where every beat has arrived.
     const held = inner?.maxLatencyS ?? 0;

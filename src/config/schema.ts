@@ -124,8 +124,14 @@ export const configSchema = z.strictObject({
        * pulse are labelled paced (P) and kept out of the PVC, VT and AF rules (src/ecg/pace.ts).
        */
       paced: z.boolean().default(false),
+      /**
+       * Mains frequency of the building, Hz (50 in most of the world, 60 in the Americas): the
+       * ECG front end nulls it. With 60 set in a 50-Hz building, 1 mV of mains pickup on a flat
+       * line was counted as beats and an asystole was not alarmed.
+       */
+      mainsHz: z.union([z.literal(50), z.literal(60)]).default(60),
     })
-    .default({ classifier: true, model: null, adapt: true, paced: false }),
+    .default({ classifier: true, model: null, adapt: true, paced: false, mainsHz: 60 }),
   /** Store-and-forward to the upstream: batches, outbox, HTTPS/MQTT (src/uplink/config.ts). */
   uplink: uplinkConfigSchema,
   /** Bedside alarms: limits, delays, audio pause, escalation, hook (src/alarms/config.ts). */

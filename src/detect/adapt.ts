@@ -83,6 +83,8 @@ const N = 0;
 const S = 1;
 const V = 2;
 const RR_HISTORY = 16;
+/** A beat at 100/min or faster (the VTach rate) keeps the dominant cluster where it is. */
+const FAST_RR_S = 0.6;
 /** EMA weight of the robust prematurity spread (~200 beats). */
 const SPREAD_ALPHA = 0.005;
 
@@ -230,6 +232,8 @@ export class BeatAdapter {
   /** Per cluster: decayed count of members with a pacing pulse (Beat.paced). */
   private readonly pacedW: Float64Array;
   private used = 0;
+  /** The patient's dominant cluster (-1: none yet); see FAST_RR_S. */
+  private dominant = -1;
   private readonly rr = new Float64Array(RR_HISTORY);
   private readonly rrSort = new Float64Array(RR_HISTORY);
   private rrCount = 0;
@@ -306,6 +310,13 @@ export class BeatAdapter {
         best = c;
       }
     }
+    // A fast beat does not hand dominance to another cluster: a sustained VT outweighing the
+    // sinus cluster must not become the patient's "normal" (its beats would turn S and the
+    // rhythm monitor end the VTach while it went on: 8-15 s early in the synthetic VTs). The
+    // heaviest cluster takes over at the next beat at a normal rate.
+    const fastBeat = beat.rrPrevS !== null && beat.rrPrevS < FAST_RR_S;
+    if (this.dominant < 0 || this.dominant >= this.used || !fastBeat) this.dominant = dom;
+    else dom = this.dominant;
     const joins = best >= 0 && bestC >= p.joinCorr;
     const svShape = dom < 0 || (joins && best === dom) || this.similarity(dom, w) >= p.unlikeCorr;
 
@@ -342,6 +353,8 @@ export class BeatAdapter {
     const rhythmCls = argmax(s);
 
     const c = this.learn(w, ampX, joins ? best : -1, probs, beat.paced === true);
+    // The dominant cluster's slot was given to a new shape (it had become the lightest).
+    if (!joins && c === this.dominant) this.dominant = -1;
     if (beat.rrPrevS !== null) {
       this.rr[this.rrIdx] = beat.rrPrevS;
       this.rrIdx = (this.rrIdx + 1) % RR_HISTORY;

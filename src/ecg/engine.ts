@@ -402,7 +402,12 @@ export class EcgEngine {
       this.rrLocal[this.rrLocalIdx] = rrPrev;
       this.rrLocalIdx = (this.rrLocalIdx + 1) % this.rrLocalN;
       if (this.rrLocalCount < this.rrLocalN) this.rrLocalCount++;
-      this.rrRun = this.rrRun === 0 ? rrPrev : this.rrRun + (rrPrev - this.rrRun) * Math.min(1, rrPrev / this.rrRunningS);
+      // The ~5-min running mean takes an interval at most twice as long as itself: a pause or an
+      // asystole is not a rhythm (a 15-s asystole lifted it 0.86 -> 1.65 s, and for minutes every
+      // sinus beat then looked like a fast run, i.e. APCs to the adaptive stage). A slower rhythm
+      // still draws it, over more beats.
+      const rrUse = this.rrRun === 0 ? rrPrev : Math.min(rrPrev, 2 * this.rrRun);
+      this.rrRun = this.rrRun === 0 ? rrPrev : this.rrRun + (rrUse - this.rrRun) * Math.min(1, rrUse / this.rrRunningS);
       // NN editing: both beats normal and the interval within 20 % of the previous NN (Malik's filter).
       const nn = label === 'N' && this.lastLabelN && (this.lastNn === 0 || Math.abs(rrPrev - this.lastNn) <= 0.2 * this.lastNn);
       this.hist.push(fid, rrPrev, nn, this.lastRrValid);

@@ -47,6 +47,8 @@ export class EcgStage {
     private readonly adapt = true,
     /** The patient is paced (config analysis.paced): paced beats are labelled P. */
     private readonly paced = false,
+    /** Mains frequency to null, Hz (config analysis.mainsHz). */
+    private readonly mainsHz?: number,
   ) {}
 
   /**
@@ -138,6 +140,7 @@ export class EcgStage {
             adapt: this.adapt,
             paced: this.paced,
             ...(this.rhythm !== undefined ? { rhythm: this.rhythm } : {}),
+            ...(this.mainsHz !== undefined ? { mainsHz: this.mainsHz } : {}),
           });
   }
 }

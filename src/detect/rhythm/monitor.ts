@@ -113,6 +113,8 @@ export class RhythmMonitor {
   private now = 0;
   private railRun = 0;
   private signalRailed = false;
+  /** VF windows ending before this sample hold the previous signal lead's samples (or none). */
+  private vfValidFrom = 0;
   private technicalUntil = -1;
   /** Every lead flagged off in the latest window report (one lead off of several: see the header). */
   private allLeadsOff = false;
@@ -205,6 +207,7 @@ export class RhythmMonitor {
     this.vf.restartSignal();
     this.railRun = 0;
     this.signalRailed = false;
+    this.vfValidFrom = this.vf.samplesSeen + Math.round(VF_TUNING.windowS * this.fs);
   }
 
   onBeats(beats: readonly Beat[]): void {
@@ -440,6 +443,10 @@ export class RhythmMonitor {
    * that do not sustain it, dated at the end of its last sustaining window.
    */
   private decideVf(f: VfFeatures): void {
+    // A window of a railed lead, or one still holding the lead fed before a switch, says
+    // nothing of the rhythm: it neither sustains nor ends a VF (read as "organised", it split a
+    // VF in two each time an electrode came off or back).
+    if (this.signalRailed || f.endSample < this.vfValidFrom) return;
     const now = Math.max(this.now, f.endSample);
     const t = VF_TUNING;
     if (f.sustains) {

@@ -7,6 +7,7 @@ import { AnalysisChain } from '../../../src/analysis/chain.ts';
 import type { RhythmEvent } from '../../../src/detect/rhythm/index.ts';
 import { resolveRhythmConfig } from '../../../src/detect/rhythm/config.ts';
 import { synthesize } from '../../../drivers/synthetic/index.ts';
+import type { ScenarioSpec } from '../../../drivers/synthetic/scenario.ts';
 import { mulberry32 } from '../../support/prng.ts';
 import { notRun, sharedData } from '../../helpers/data.ts';
 import { readRecord } from '../../../src/wfdb/record.ts';
@@ -56,6 +57,13 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
     assert.equal(vfOff.length, 1, 'VF on V1 while lead II is off');
     // VF starts at 20 s in the scenario; alarm within the detector's usual delay plus a window.
     assert.ok(vfOff[0]!.detectedAt / FS < 30, `VF decided at ${vfOff[0]!.detectedAt / FS} s`);
+  });
+
+  it('an electrode coming off and back during VF does not split the VF episode (the switched lead is judged once it fills a window)', () => {
+    const r = chainRun('vf', 80, (d) => d[0]!.fill(RAIL, 30 * FS, 40 * FS));
+    const vf = episodes(r.events, 'vfib');
+    assert.equal(vf.length, 1, `VF episodes ${vf.map((e) => `${e.start / FS}-${e.end / FS}`).join(', ')}`);
+    assert.ok(vf[0]!.end / FS >= 48, `VF ended at ${vf[0]!.end / FS} s (scenario: VF 20-50 s)`);
   });
 
   it('a digitally constant signal after the last beat still raises asystole (only the ADC rail withholds it)', () => {
@@ -167,6 +175,19 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
     const noise = d.finish().filter((e) => e.condition === 'noise');
     assert.ok(noise.length >= 2);
     for (let i = 1; i < noise.length; i++) assert.ok(noise[i]!.sample >= noise[i - 1]!.sample, `${noise[i]!.phase} @${noise[i]!.sample} before ${noise[i - 1]!.phase} @${noise[i - 1]!.sample}`);
+  });
+
+  it('50-Hz mains on a flat line: with the building\'s mains frequency set (analysis.mainsHz 50) the asystole is alarmed and held', () => {
+    const run = (mainsHz: number | undefined): RhythmEvent[] => {
+      const s = synthesize({ noise: { mainsHz: 50, mainsMv: 1 }, segments: [{ durationS: 30, rhythm: 'sinus', hr: 75 }, { durationS: 30, rhythm: 'asystole' }] } as ScenarioSpec, { durationS: 60, sampleRate: 360, seed: 1, leads: ['II', 'V1'] });
+      const chain = new AnalysisChain({ sampleRate: 360, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), adapt: false, ...(mainsHz !== undefined ? { mainsHz } : {}) });
+      const ev: RhythmEvent[] = [];
+      for (let off = 0; off < s.length; off += 90) ev.push(...chain.pushSync(s.data as Int32Array[], Math.min(90, s.length - off), off).rhythm);
+      return ev.concat(chain.finishSync().rhythm);
+    };
+    const asy = episodes(run(50), "asystole").filter((e) => e.end > 30 * 360);
+    assert.equal(asy.length, 1);
+    assert.ok(asy[0]!.end >= 59 * 360, `asystole ended at ${asy[0]!.end / 360} s`);
   });
 
   it('a VF duration below what the detector can honour (4 s) is refused', () => {
