@@ -458,7 +458,7 @@ export class RhythmMonitor {
       }
       if (f.fibrillatory) this.vfStrict++;
       this.vfLastFib = f.endSample;
-      const long = f.endSample - this.vfStreak >= this.config.vfDurationS * this.fs;
+      const long = f.endSample - Math.round(t.endBackS * this.fs) - this.vfStreak >= this.config.vfDurationS * this.fs;
       if (long && this.vfStrict >= t.minStrictWindows && !this.t.isActive('vfib')) {
         if (this.t.onset('vfib', this.vfStreak, now, { leakage: Math.round(f.leakage * 100) / 100, freqHz: Math.round(f.freqHz * 10) / 10 })) {
           this.interrupt(this.vfStreak, now);

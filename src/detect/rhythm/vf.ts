@@ -59,6 +59,13 @@ export const VF_TUNING = {
    */
   onsetBackS: 2,
   /**
+   * Likewise at the other end: a window still sustains while ~2/3 of it is VF, so the wave seen
+   * ends about this long before the end of the latest sustaining window. The duration counted
+   * is start (dated back) to end (dated back by this): without it a 2.0-2.5 s burst raised a
+   * 4-s VF alarm (6 s: 5-s bursts, 8 s: 7-s bursts); 207's 4.3-s VFL still spans 4 s.
+   */
+  endBackS: 1,
+  /**
    * Windows that sustain a fibrillatory stretch pass relaxed thresholds (hysteresis as in
    * every monitor's VF latch: coarse VF degenerates into stretches of lower organisation, and
    * mitdb 207's 98-s episode otherwise breaks into three pieces): leakage up to this, ...

@@ -190,6 +190,29 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
     assert.ok(asy[0]!.end >= 59 * 360, `asystole ended at ${asy[0]!.end / 360} s`);
   });
 
+  it('the VF duration setting is honoured: a 3-s fibrillatory burst raises no VF alarm at 4 s (it did), a 5-s one does', () => {
+    const burst = (seconds: number): number => {
+      const s = synthesize({ noise: { baselineWanderMv: 0.08, emgMv: 0.012 }, segments: [{ durationS: 40, rhythm: 'sinus', hr: 80 }] } as ScenarioSpec, { durationS: 40, sampleRate: FS, seed: 2, leads: ['II', 'V1'] });
+      // a wandering 4-6 Hz wave of 0.4-0.8 mV on both leads from 20 s
+      const n = Math.round(seconds * FS);
+      for (const [l, d] of s.data.entries()) {
+        const gain = s.channels[l]!.gain;
+        let ph = l;
+        for (let i = 0; i < n; i++) {
+          const f = 5 + Math.sin((2 * Math.PI * i) / (1.7 * FS));
+          ph += (2 * Math.PI * f) / FS;
+          d[20 * FS + i] = Math.round(gain * (0.6 + 0.2 * Math.sin((2 * Math.PI * i) / (2.3 * FS))) * Math.sin(ph));
+        }
+      }
+      const chain = new AnalysisChain({ sampleRate: FS, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), adapt: false });
+      const ev: RhythmEvent[] = [];
+      for (let off = 0; off < s.length; off += 62) ev.push(...chain.pushSync(s.data as Int32Array[], Math.min(62, s.length - off), off).rhythm);
+      return episodes(ev.concat(chain.finishSync().rhythm), 'vfib').length;
+    };
+    assert.equal(burst(3), 0, 'a 3-s burst');
+    assert.equal(burst(5), 1, 'a 5-s burst');
+  });
+
   it('a VF duration below what the detector can honour (4 s) is refused', () => {
     assert.throws(() => resolveRhythmConfig({ vfDurationS: 3 }), /vfDurationS/);
     assert.equal(resolveRhythmConfig({ vfDurationS: 6 }).vfDurationS, 6);
