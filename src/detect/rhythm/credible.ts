@@ -110,6 +110,8 @@ export class QrsCredibility {
   private recentN = 0;
   private recentIdx = 0;
   private prev = [new Float32Array(0), new Float32Array(0)];
+  /** Sample of each rejected silence detection in `prev`. */
+  private readonly prevSample = new Float64Array(2);
   /** One lead's QRS region (confirmsOnLead). */
   private leadX = new Float32Array(0);
   private prevN = 0;
@@ -127,6 +129,13 @@ export class QrsCredibility {
   private seenIdx = 0;
   /** Shape consistency of the last detection judged (see CONSISTENCY_RING); 1 before any comparison. */
   lastConsistency = 1;
+  /**
+   * When the last credible beat was confirmed by a rejected silence detection of the same shape
+   * (a new slow rhythm: its first beat is rejected, the second confirms it), the sample of that
+   * detection, else -1: the silence ended there, not at the second beat (a 30/min escape rhythm
+   * of a new shape raised a false asystole across its first, rejected, beat).
+   */
+  confirmedFrom = -1;
 
   /** `points`: morphology points per lead (EcgEngine default 90). */
   constructor(fs: number, points = 90) {
@@ -152,6 +161,7 @@ export class QrsCredibility {
     const leads = Math.max(1, Math.round(m.length / this.points));
     const pts = Math.floor(m.length / leads);
     this.lastConsistency = 1;
+    this.confirmedFrom = -1;
     if (pts < 8) return true;
     if (leads !== this.leads || pts !== this.pts) this.layout(leads, pts);
     const w = this.q1 - this.q0;
@@ -162,6 +172,7 @@ export class QrsCredibility {
     this.lastConsistency = this.consistency();
     if (this.small() && (b.quality < CREDIBLE.weakQuality || (this.tplN > 0 && !this.confirmed()))) {
       this.rejected++;
+      this.confirmedFrom = -1;
       return false;
     }
     const since = b.sample - this.lastCredible;
@@ -169,9 +180,11 @@ export class QrsCredibility {
     const doubtful = b.quality < CREDIBLE.doubtfulQuality && this.below(1);
     if ((silence || doubtful) && this.tplN > 0 && !this.confirmed()) {
       (this.prev[this.prevIdx] as Float32Array).set(this.x);
+      this.prevSample[this.prevIdx] = b.sample;
       this.prevIdx = (this.prevIdx + 1) % this.prev.length;
       if (this.prevN < this.prev.length) this.prevN++;
       this.rejected++;
+      this.confirmedFrom = -1;
       return false;
     }
     this.prevN = 0;
@@ -244,7 +257,12 @@ export class QrsCredibility {
     const c = CREDIBLE.matchCorr;
     if (corr(this.x, this.tpl, 0, n) >= c) return true;
     for (let i = 0; i < this.recentN; i++) if (corr(this.x, this.recent[i] as Float32Array, 0, n) >= c) return true;
-    for (let i = 0; i < this.prevN; i++) if (corr(this.x, this.prev[i] as Float32Array, 0, n) >= c) return true;
+    for (let i = 0; i < this.prevN; i++) {
+      if (corr(this.x, this.prev[i] as Float32Array, 0, n) >= c) {
+        this.confirmedFrom = this.prevSample[i] as number;
+        return true;
+      }
+    }
     // one lead shows the complex at its usual size and repeats a known shape there closely (the
     // other lead's QRS has collapsed: mitdb 208 with muscle noise)
     if (this.ampN >= CREDIBLE.ampHistory / 2) {

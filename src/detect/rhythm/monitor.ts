@@ -305,6 +305,9 @@ export class RhythmMonitor {
       return;
     }
     this.lastCredible = b.sample;
+    // Confirmed by an earlier rejected detection of its shape (a new slow rhythm's first beat):
+    // the silence ended at that detection.
+    if (this.credibility.confirmedFrom >= 0) this.timing.evidence(this.credibility.confirmedFrom);
     this.timing.onBeat(b.sample, rr, now, !vfib);
     const corr = this.conducted.observe(b);
     if (vfib) return;

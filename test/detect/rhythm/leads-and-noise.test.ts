@@ -126,6 +126,15 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
     assert.equal(episodes(d.finish(), 'extreme-brady').length, 0);
   });
 
+  it('a slow escape rhythm of a new shape: its first (rejected) beat ends the silence once the second confirms it (no false asystole)', () => {
+    const d = new StepDriver();
+    d.beats(steps(20, 0.8, 'N', { wide: false }));
+    // wide complexes every 2.2 s: the first comes in a silence with an unknown shape (rejected)
+    d.beats(steps(10, 2.2, 'N', { wide: true }));
+    const ev = d.finish();
+    assert.equal(episodes(ev, 'asystole').length, 0, 'no asystole across the first escape beat (4.4 s to the second)');
+  });
+
   it('noise raised from the beats ends when detections stop (asystole on a clean line)', () => {
     const d = new StepDriver();
     d.beats(steps(20, 0.8, 'N'));
