@@ -222,6 +222,16 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
     assert.equal(burst(5), 1, 'a 5-s burst');
   });
 
+  it('strong sinus arrhythmia (breathing-linked RR swings of 10-15 %) is not AF: the RR series is periodic', () => {
+    for (const [hrvPct, hr, resp] of [[10, 60, 20], [12, 80, 16], [15, 55, 16]] as const) {
+      const s = synthesize({ vitals: { respRate: resp }, segments: [{ durationS: 300, rhythm: 'sinus', hr, hrvPct, respRate: resp }] } as unknown as ScenarioSpec, { durationS: 300, sampleRate: FS, seed: 1, leads: ['II', 'V1'] });
+      const chain = new AnalysisChain({ sampleRate: FS, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), adapt: false });
+      const ev: RhythmEvent[] = [];
+      for (let off = 0; off < s.length; off += 250) ev.push(...chain.pushSync(s.data as Int32Array[], Math.min(250, s.length - off), off).rhythm);
+      assert.equal(episodes(ev.concat(chain.finishSync().rhythm), 'afib').length, 0, `HRV ${hrvPct} % at ${hr}/min, ${resp} breaths/min`);
+    }
+  });
+
   it('a VF duration below what the detector can honour (4 s) is refused', () => {
     assert.throws(() => resolveRhythmConfig({ vfDurationS: 3 }), /vfDurationS/);
     assert.equal(resolveRhythmConfig({ vfDurationS: 6 }).vfDurationS, 6);
