@@ -38,7 +38,7 @@ export const AF_TUNING = {
   /** Consecutive regular windows before AF ends (sooner: the window itself already lags). */
   offsetBeats: 6,
   /** Fraction of the window that must be usable intervals. */
-  minUsable: 0.6,
+  minUsable: 0.3,
   /**
    * Sinus arrhythmia is periodic (breathing): the RR series correlates with itself a few beats
    * later; AF's does not. A window whose largest RR autocorrelation over lags 2-8 reaches this

@@ -12,7 +12,7 @@ import { mulberry32 } from '../../support/prng.ts';
 import { notRun, sharedData } from '../../helpers/data.ts';
 import { readRecord } from '../../../src/wfdb/record.ts';
 import { effectiveGain } from '../../../src/wfdb/header.ts';
-import { episodes, STEP_FS, StepDriver, stepMorphology, steps } from './support.ts';
+import { episodes, runScenario, STEP_FS, StepDriver, stepMorphology, steps } from './support.ts';
 
 const FS = 250;
 const RAIL = 8_388_607;
@@ -229,6 +229,15 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
       const ev: RhythmEvent[] = [];
       for (let off = 0; off < s.length; off += 250) ev.push(...chain.pushSync(s.data as Int32Array[], Math.min(250, s.length - off), off).rhythm);
       assert.equal(episodes(ev.concat(chain.finishSync().rhythm), 'afib').length, 0, `HRV ${hrvPct} % at ${hr}/min, ${resp} breaths/min`);
+    }
+  });
+
+  it('AF ends when sinus returns with frequent PVCs (20-25/min): a third of the window\'s intervals is enough to judge', () => {
+    for (const pvc of [20, 25]) {
+      const spec = { segments: [{ durationS: 30, rhythm: 'sinus', hr: 75 }, { durationS: 120, rhythm: 'af', hr: 110 }, { durationS: 200, rhythm: 'sinus', hr: 75, hrvPct: 3, pvcPerMin: pvc }] } as unknown as ScenarioSpec;
+      const af = episodes(runScenario(spec, 350, {}, 250, 1).events, 'afib');
+      assert.equal(af.length, 1, `${pvc} PVC/min`);
+      assert.ok(af[0]!.end / 250 < 175, `${pvc} PVC/min: AF ended at ${(af[0]!.end / 250).toFixed(0)} s (sinus from 150 s)`);
     }
   });
 
