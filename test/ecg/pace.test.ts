@@ -12,6 +12,7 @@ import { PACE_SCORE_MIN } from '../../src/ecg/pace.ts';
 import type { Beat } from '../../src/ecg/types.ts';
 import { runEngine, synth } from './support.ts';
 import { useShippedClassifier } from '../helpers/classifier.ts';
+import { mulberry32 } from '../support/prng.ts';
 
 /** Labels every beat V, as a classifier would call a wide paced QRS. */
 class AllV implements BeatLabeller {
@@ -122,8 +123,13 @@ describe('paced patients: pacing pulses and paced beats', function () {
     const fast = (): number => 0.5;
     assert.ok(feed('V', fast, 20).some((e) => e.condition === 'vtach'));
     assert.ok(!feed('P', fast, 20).some((e) => e.condition === 'vtach' || e.condition === 'vrun'));
-    // Irregular RR (0.55-1.15 s, a fixed pseudo-random sequence): AF for N, nothing for P.
-    const irregular = (i: number): number => 0.55 + 0.6 * ((i * 7919) % 101) / 100;
+    // Irregular RR (0.55-1.15 s, seeded random; a stepped i*41 mod 101 sequence is periodic at
+    // lag 5 and is no AF for the periodicity test, af.ts): AF for N, nothing for P.
+    const rrs = (() => {
+      const rnd = mulberry32(11);
+      return Array.from({ length: 150 }, () => 0.55 + 0.6 * rnd());
+    })();
+    const irregular = (i: number): number => rrs[i] as number;
     assert.ok(feed('N', irregular, 150).some((e) => e.condition === 'afib'));
     assert.ok(!feed('P', irregular, 150).some((e) => e.condition === 'afib'));
   });
