@@ -434,6 +434,7 @@ export class RhythmMonitor {
     this.af.active = false;
     this.t.offset('afib', sample, now, { reason: 'interrupted' });
     this.vent.reset(sample, now);
+    this.vent.resetPvcRate(sample, now);
     this.timing.resetRate(sample, now);
   }
 

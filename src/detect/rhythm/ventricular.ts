@@ -99,6 +99,17 @@ export class VentricularDetector {
     this.sinceRun = Number.MAX_SAFE_INTEGER;
   }
 
+  /**
+   * Analysis interrupted (VF, an unanalyzable stretch): PVCs/min restarts from zero. It stayed
+   * open into a VF, counted from the PVCs before it, for up to a minute. (A single Q beat only
+   * breaks the patterns: reset().)
+   */
+  resetPvcRate(sample: number, now: number): void {
+    this.pvcCount = 0;
+    this.pvcHead = 0;
+    this.t.offset('pvc-high', sample, now, { reason: 'interrupted' });
+  }
+
   onBeat(sample: number, rrPrevS: number | null, label: string, now: number): void {
     if (label === 'V') this.onV(sample, rrPrevS, now);
     else if (label === 'Q') {

@@ -166,6 +166,21 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
     assert.equal(episodes(ev, 'noise').length, 1);
   });
 
+  it('PVCs/min restarts when analysis is interrupted (VF, an unanalyzable stretch): the count from before does not hold the alarm', () => {
+    const d = new StepDriver();
+    d.beats(steps(20, 0.8, 'N'));
+    for (let i = 0; i < 30; i++) d.beats([{ rr: 0.8, label: 'N' }, { rr: 0.8, label: 'N' }, { rr: 0.6, label: 'V' }]);
+    assert.equal(episodes(d.events, 'pvc-high').length, 0, 'not closed yet');
+    assert.ok(d.events.some((e) => e.condition === 'pvc-high' && e.phase === 'onset'), '~25 PVCs/min raised it');
+    const t = d.t;
+    d.window(t - 5 * STEP_FS, t, { unanalyzable: true, sqi: 0.1 });
+    // sinus only afterwards, for 30 s
+    d.beats(steps(40, 0.8, 'N'));
+    const pvc = episodes(d.finish(), 'pvc-high');
+    assert.equal(pvc.length, 1);
+    assert.ok(pvc[0]!.end <= t + 1, `PVCs/min ended ${((pvc[0]!.end - t) / STEP_FS).toFixed(1)} s after the interruption`);
+  });
+
   it('events of one condition never go back in time (a window-dated noise onset after a beat-dated offset)', () => {
     const d = new StepDriver();
     let next = 5 * STEP_FS;
