@@ -81,8 +81,6 @@ export class AnalysisChain {
   private readonly primary: number;
   /** Lead fed to the monitor's signal checks (VF): the primary one, or another while it is off. */
   private signalLead: number;
-  /** Per lead: flagged off in the latest window report. */
-  private leadOff: boolean[] = [];
   private readonly gains: number[];
   private readonly baselines: number[];
   private pos = 0;
@@ -115,11 +113,10 @@ export class AnalysisChain {
    * The primary lead while it is on; while it is off (window reports), the first lead that is
    * not: VF must be seen on the lead that still shows the ECG. The monitor is told of a change.
    */
-  private chooseSignalLead(): void {
-    const off = this.leadOff;
+  private chooseSignalLead(off: readonly boolean[]): void {
     let want = this.primary;
     if (off[this.primary] === true) {
-      const other = off.findIndex((x, i) => !x && i < this.gains.length);
+      const other = off.indexOf(false);
       if (other >= 0) want = other;
     }
     if (want !== this.signalLead) {
@@ -156,13 +153,7 @@ export class AnalysisChain {
   }
 
   private downstream(beats: Beat[]): ChainOutput {
-    const windows = this.engine.drainWindows();
-    const last = windows[windows.length - 1];
-    if (last !== undefined) {
-      this.leadOff = last.leadOff;
-      this.chooseSignalLead();
-    }
-    this.engineEvidence();
+    const windows = this.beforeBeats();
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
     this.monitor.advance(this.pos);
@@ -177,13 +168,7 @@ export class AnalysisChain {
   }
 
   private closing(beats: Beat[]): ChainOutput {
-    const windows = this.engine.drainWindows();
-    const last = windows[windows.length - 1];
-    if (last !== undefined) {
-      this.leadOff = last.leadOff;
-      this.chooseSignalLead();
-    }
-    this.engineEvidence();
+    const windows = this.beforeBeats();
     this.monitor.onBeats(beats);
     this.monitor.onWindows(windows);
     this.validateRate(windows);
@@ -193,14 +178,20 @@ export class AnalysisChain {
   }
 
   /**
-   * What the engine saw besides beats (a detection withheld as unanalyzable, single-lead QRS
-   * evidence), given to the monitor BEFORE the beats of the same push: evidence inside a gap
-   * must be known when the beat closing the gap is judged. After them, a push of several
-   * seconds (7-s blocks on mitdb 208) raised a false asystole that 1-s blocks did not.
+   * Before the beats of a push reach the monitor: the engine's window reports (drained and
+   * returned; the latest one's lead-off flags choose the signal lead) and what the engine saw
+   * besides beats (a detection withheld as unanalyzable, single-lead QRS evidence). Evidence
+   * inside a gap must be known when the beat closing the gap is judged: given after the beats,
+   * a push of several seconds (7-s blocks on mitdb 208) raised a false asystole that 1-s blocks
+   * did not.
    */
-  private engineEvidence(): void {
+  private beforeBeats(): WindowReport[] {
+    const windows = this.engine.drainWindows();
+    const last = windows[windows.length - 1];
+    if (last !== undefined) this.chooseSignalLead(last.leadOff);
     this.monitor.onSuppressedDetection(this.engine.lastSuppressedSample);
     this.monitor.onBeatEvidence(this.engine.lastEvidenceSample, this.engine.lastEvidenceLead, this.engine.lastEvidenceMorphology);
+    return windows;
   }
 
   /** End of stream: everything pending, and every open condition closed at the end. */

@@ -132,6 +132,7 @@ export class RhythmMonitor {
   private readonly rejectedVote = new NoiseVote();
   private readonly lowQualityVote = new NoiseVote();
   private readonly shapeVote = new NoiseVote();
+  private readonly votes: readonly NoiseVote[] = [this.rejectedVote, this.lowQualityVote, this.shapeVote];
   /** Latest single-lead QRS evidence judged (onBeatEvidence). */
   private evidenceSeen = -1;
   private windowNoise = false;
@@ -400,7 +401,7 @@ export class RhythmMonitor {
   private expireVotes(known: number, now: number): void {
     if (this.lastDetection < 0 || known - this.lastDetection < VOTES_EXPIRE_S * this.fs) return;
     let any = false;
-    for (const v of [this.rejectedVote, this.lowQualityVote, this.shapeVote]) {
+    for (const v of this.votes) {
       if (!v.active) continue;
       v.clear();
       any = true;

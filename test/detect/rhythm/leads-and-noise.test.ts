@@ -17,16 +17,20 @@ import { episodes, runScenario, STEP_FS, StepDriver, stepMorphology, steps } fro
 const FS = 250;
 const RAIL = 8_388_607;
 
-/** A synthetic scenario through the real AnalysisChain (engine + monitor, no classifier), after `edit` of its samples. */
+/** Rhythm events of a synthesized signal through the real AnalysisChain (engine + monitor, no classifier), in blocks of `block` samples. */
+function chainEvents(s: ReturnType<typeof synthesize>, block: number, mainsHz?: number): RhythmEvent[] {
+  const fs = s.channels[0]!.sampleRate;
+  const chain = new AnalysisChain({ sampleRate: fs, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), adapt: false, ...(mainsHz !== undefined ? { mainsHz } : {}) });
+  const events: RhythmEvent[] = [];
+  for (let off = 0; off < s.length; off += block) events.push(...chain.pushSync(s.data as Int32Array[], Math.min(block, s.length - off), off).rhythm);
+  return events.concat(chain.finishSync().rhythm);
+}
+
+/** A synthetic scenario through the real AnalysisChain after `edit` of its samples. */
 function chainRun(scenario: string, durationS: number, edit: (data: Int32Array[]) => void): { events: RhythmEvent[]; fs: number } {
   const s = synthesize(scenario, { durationS, sampleRate: FS, seed: 3, leads: ['II', 'V1'] });
   edit(s.data as Int32Array[]);
-  const chain = new AnalysisChain({ sampleRate: FS, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), adapt: false });
-  const events: RhythmEvent[] = [];
-  const block = Math.round(FS / 4);
-  for (let off = 0; off < s.length; off += block) events.push(...chain.pushSync(s.data as Int32Array[], Math.min(block, s.length - off), off).rhythm);
-  events.push(...chain.finishSync().rhythm);
-  return { events, fs: FS };
+  return { events: chainEvents(s, Math.round(FS / 4)), fs: FS };
 }
 
 const at = (e: { start: number }, fs: number): number => e.start / fs;
@@ -204,12 +208,9 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
   it('50-Hz mains on a flat line: with the building\'s mains frequency set (analysis.mainsHz 50) the asystole is alarmed and held', () => {
     const run = (mainsHz: number | undefined): RhythmEvent[] => {
       const s = synthesize({ noise: { mainsHz: 50, mainsMv: 1 }, segments: [{ durationS: 30, rhythm: 'sinus', hr: 75 }, { durationS: 30, rhythm: 'asystole' }] } as ScenarioSpec, { durationS: 60, sampleRate: 360, seed: 1, leads: ['II', 'V1'] });
-      const chain = new AnalysisChain({ sampleRate: 360, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), adapt: false, ...(mainsHz !== undefined ? { mainsHz } : {}) });
-      const ev: RhythmEvent[] = [];
-      for (let off = 0; off < s.length; off += 90) ev.push(...chain.pushSync(s.data as Int32Array[], Math.min(90, s.length - off), off).rhythm);
-      return ev.concat(chain.finishSync().rhythm);
+      return chainEvents(s, 90, mainsHz);
     };
-    const asy = episodes(run(50), "asystole").filter((e) => e.end > 30 * 360);
+    const asy = episodes(run(50), 'asystole').filter((e) => e.end > 30 * 360);
     assert.equal(asy.length, 1);
     assert.ok(asy[0]!.end >= 59 * 360, `asystole ended at ${asy[0]!.end / 360} s`);
   });
@@ -228,10 +229,7 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
           d[20 * FS + i] = Math.round(gain * (0.6 + 0.2 * Math.sin((2 * Math.PI * i) / (2.3 * FS))) * Math.sin(ph));
         }
       }
-      const chain = new AnalysisChain({ sampleRate: FS, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), adapt: false });
-      const ev: RhythmEvent[] = [];
-      for (let off = 0; off < s.length; off += 62) ev.push(...chain.pushSync(s.data as Int32Array[], Math.min(62, s.length - off), off).rhythm);
-      return episodes(ev.concat(chain.finishSync().rhythm), 'vfib').length;
+      return episodes(chainEvents(s, 62), 'vfib').length;
     };
     assert.equal(burst(3), 0, 'a 3-s burst');
     assert.equal(burst(5), 1, 'a 5-s burst');
@@ -240,10 +238,7 @@ describe('rhythm monitor: leads off, noise, odd signals', () => {
   it('strong sinus arrhythmia (breathing-linked RR swings of 10-15 %) is not AF: the RR series is periodic', () => {
     for (const [hrvPct, hr, resp] of [[10, 60, 20], [12, 80, 16], [15, 55, 16]] as const) {
       const s = synthesize({ vitals: { respRate: resp }, segments: [{ durationS: 300, rhythm: 'sinus', hr, hrvPct, respRate: resp }] } as unknown as ScenarioSpec, { durationS: 300, sampleRate: FS, seed: 1, leads: ['II', 'V1'] });
-      const chain = new AnalysisChain({ sampleRate: FS, leads: s.channels.map((c) => ({ name: c.name, gain: c.gain, baseline: c.baseline })), adapt: false });
-      const ev: RhythmEvent[] = [];
-      for (let off = 0; off < s.length; off += 250) ev.push(...chain.pushSync(s.data as Int32Array[], Math.min(250, s.length - off), off).rhythm);
-      assert.equal(episodes(ev.concat(chain.finishSync().rhythm), 'afib').length, 0, `HRV ${hrvPct} % at ${hr}/min, ${resp} breaths/min`);
+      assert.equal(episodes(chainEvents(s, 250), 'afib').length, 0, `HRV ${hrvPct} % at ${hr}/min, ${resp} breaths/min`);
     }
   });
 
